@@ -12,4 +12,13 @@ public interface Plan {
     default int plannedPasses() {
         return -1;
     }
+
+    /**
+     * Whether cache slots that hold no token yet must be masked out. False (the default) reproduces
+     * the official code, where such slots keep their zero key/value and stay visible to a query whose
+     * slot is later (ZipAR's "holes"); true is the clean variant.
+     */
+    default boolean maskUnwritten() {
+        return false;
+    }
 }
