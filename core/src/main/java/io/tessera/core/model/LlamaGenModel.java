@@ -15,6 +15,16 @@ public record LlamaGenModel(LlamaGenConfig config, LlamaGenWeights weights) impl
     }
 
     @Override
+    public int nullClass() {
+        return config.nullClass();
+    }
+
+    @Override
+    public int numClasses() {
+        return config.numClasses();
+    }
+
+    @Override
     public int cacheCapacity() {
         return 1 + config.blockSize();
     }

@@ -1,7 +1,7 @@
 package io.tessera.core.spi;
 
 import io.tessera.core.config.ConfigNode;
-import io.tessera.core.model.VqWeights;
+import io.tessera.core.model.TokenizerModel;
 import java.nio.file.Path;
 import org.pf4j.ExtensionPoint;
 
@@ -16,5 +16,5 @@ public interface ImageTokenizer extends ExtensionPoint {
     /** Unique name used in YAML ({@code tokenizer.name}). */
     String name();
 
-    VqWeights load(ConfigNode node, Path baseDir);
+    TokenizerModel load(ConfigNode node, Path baseDir);
 }

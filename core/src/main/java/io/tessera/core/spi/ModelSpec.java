@@ -13,4 +13,10 @@ public interface ModelSpec {
 
     /** KV-cache slots one generation needs. */
     int cacheCapacity();
+
+    /** Class id whose embedding is the unconditional input of classifier-free guidance. */
+    int nullClass();
+
+    /** Real classes: valid class ids are [0, numClasses). */
+    int numClasses();
 }

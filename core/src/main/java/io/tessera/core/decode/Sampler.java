@@ -1,0 +1,136 @@
+package io.tessera.core.decode;
+
+import java.util.Arrays;
+
+/**
+ * Host-side token sampling in LlamaGen's order ({@code generate.py sample()}): divide by
+ * max(T, 1e-5) → top-k (logits below the k-th largest become −∞) → top-p (sorted descending,
+ * cumulative softmax, drop entries whose cumulative probability exceeds p with the mask shifted
+ * right by one so the top token always stays) → softmax → one draw from the portable {@link Rng}
+ * (or argmax when greedy). Results depend only on the logits and the generator, never on the backend.
+ */
+public final class Sampler {
+    private final SamplingConfig config;
+
+    public Sampler(SamplingConfig config) {
+        this.config = config;
+    }
+
+    /** Combines guided logits in place into {@code cond}: uncond + (cond − uncond)·scale, in float as LlamaGen does. */
+    public static void guide(float[] cond, int condOff, float[] uncond, int uncondOff, int n, float scale, float[] out) {
+        for (int i = 0; i < n; i++) {
+            float u = uncond[uncondOff + i];
+            out[i] = u + (cond[condOff + i] - u) * scale;
+        }
+    }
+
+    /** A drawn token and the probability the final distribution gave it. */
+    public record Draw(int token, float probability) {
+    }
+
+    /** Samples one token from {@code logits} (modified in place). */
+    public Draw sample(float[] logits, Rng rng) {
+        int v = logits.length;
+        float t = (float) Math.max(config.temperature(), 1e-5);
+        for (int i = 0; i < v; i++) {
+            logits[i] = logits[i] / t;
+        }
+        if (config.topK() > 0 && config.topK() < v) {
+            float[] sorted = logits.clone();
+            Arrays.sort(sorted);
+            float kth = sorted[v - config.topK()];
+            for (int i = 0; i < v; i++) {
+                if (logits[i] < kth) {
+                    logits[i] = Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        if (config.topP() < 1.0) {
+            applyTopP(logits, config.topP());
+        }
+        double[] probs = softmax(logits);
+        int token;
+        if (config.greedy()) {
+            token = argmax(logits);
+        } else {
+            double u = rng.nextDouble();
+            double acc = 0;
+            token = -1;
+            int last = -1;
+            for (int i = 0; i < v; i++) {
+                if (probs[i] > 0) {
+                    last = i;
+                    acc += probs[i];
+                    if (u < acc) {
+                        token = i;
+                        break;
+                    }
+                }
+            }
+            if (token < 0) {
+                token = last; // rounding left u just above the total mass
+            }
+        }
+        return new Draw(token, (float) probs[token]);
+    }
+
+    private static void applyTopP(float[] logits, double p) {
+        int v = logits.length;
+        Integer[] idx = new Integer[v];
+        for (int i = 0; i < v; i++) {
+            idx[i] = i;
+        }
+        // stable descending sort (ties keep index order)
+        Arrays.sort(idx, (a, b) -> Float.compare(logits[b], logits[a]));
+        float[] sortedLogits = new float[v];
+        for (int i = 0; i < v; i++) {
+            sortedLogits[i] = logits[idx[i]];
+        }
+        double[] sp = softmax(sortedLogits);
+        double cum = 0;
+        boolean[] remove = new boolean[v];
+        for (int i = 0; i < v; i++) {
+            cum += sp[i];
+            remove[i] = cum > p;
+        }
+        // shift right by one: the first token is always kept
+        for (int i = v - 1; i > 0; i--) {
+            remove[i] = remove[i - 1];
+        }
+        remove[0] = false;
+        for (int i = 0; i < v; i++) {
+            if (remove[i]) {
+                logits[idx[i]] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    static double[] softmax(float[] x) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float f : x) {
+            max = Math.max(max, f);
+        }
+        double[] out = new double[x.length];
+        double sum = 0;
+        for (int i = 0; i < x.length; i++) {
+            double e = x[i] == Float.NEGATIVE_INFINITY ? 0 : Math.exp(x[i] - max);
+            out[i] = e;
+            sum += e;
+        }
+        for (int i = 0; i < x.length; i++) {
+            out[i] /= sum;
+        }
+        return out;
+    }
+
+    /** Index of the largest value (first on ties, as torch.argmax). */
+    public static int argmax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) {
+            if (x[i] > x[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,56 @@
+package io.tessera.core.decode;
+
+import io.tessera.core.config.ConfigNode;
+
+/**
+ * The pipeline's {@code sampling:} node, named as LlamaGen's sampling scripts name them.
+ *
+ * @param temperature logits are divided by max(temperature, 1e-5)
+ * @param topK        keep the k largest logits (0 = all; 1 = greedy)
+ * @param topP        nucleus threshold (1 = off)
+ * @param cfgScale    classifier-free guidance scale (1 = off: no unconditional rows)
+ * @param cfgInterval LlamaGen's cfg_interval: guidance only while the decode-pass index ≤ this (−1 = always)
+ * @param cfgSchedule {@code constant} (LlamaGen) or {@code linear} (LPD/RandAR: 1 + (cfg−1)·t/N with t the tokens generated so far)
+ * @param greedy      argmax instead of a draw (LlamaGen's sample_logits=False)
+ * @param seed        base seed; image i uses its own stream {@link Rng#stream(long, long)}
+ */
+public record SamplingConfig(double temperature, int topK, double topP, double cfgScale, int cfgInterval,
+                             String cfgSchedule, boolean greedy, long seed) {
+
+    public static SamplingConfig defaults() {
+        return new SamplingConfig(1.0, 0, 1.0, 1.0, -1, "constant", false, 0);
+    }
+
+    public static SamplingConfig from(ConfigNode n) {
+        double t = n.number("temperature", 1.0);
+        if (!(t >= 0)) {
+            throw n.error("temperature", "must be ≥ 0, got " + t);
+        }
+        int k = n.intAtLeast("top_k", 0, 0);
+        double p = n.number("top_p", 1.0);
+        if (!(p > 0 && p <= 1)) {
+            throw n.error("top_p", "must be in (0, 1], got " + p);
+        }
+        double cfg = n.number("cfg_scale", 1.0);
+        if (!(cfg >= 0)) {
+            throw n.error("cfg_scale", "must be ≥ 0, got " + cfg);
+        }
+        int interval = n.intAtLeast("cfg_interval", -1, -1);
+        String schedule = n.string("cfg_schedule", "constant");
+        if (!schedule.equals("constant") && !schedule.equals("linear")) {
+            throw n.error("cfg_schedule", "must be constant or linear, got '" + schedule + "'");
+        }
+        boolean greedy = n.bool("greedy", false);
+        long seed = n.integer("seed", 0);
+        n.rejectUnknown();
+        return new SamplingConfig(t, k, p, cfg, interval, schedule, greedy, seed);
+    }
+
+    public boolean usesCfg() {
+        return cfgScale != 1.0;
+    }
+
+    public SamplingConfig withSeed(long s) {
+        return new SamplingConfig(temperature, topK, topP, cfgScale, cfgInterval, cfgSchedule, greedy, s);
+    }
+}
