@@ -1,0 +1,41 @@
+package io.tessera.app;
+
+import java.io.PrintWriter;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/** Progress bars on stderr (me.tongfei:progressbar), quiet when stderr is not a terminal. */
+final class Progress {
+    private Progress() {
+    }
+
+    static ProgressBar bar(String task, long max, String unit, PrintWriter err) {
+        boolean tty = System.console() != null;
+        ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setUnit(" " + unit, 1)
+                .setStyle(ProgressBarStyle.ASCII).showSpeed().setUpdateIntervalMillis(tty ? 200 : 60_000)
+                .setConsumer(new ConsoleProgressBarConsumer(new java.io.PrintStream(new WriterStream(err), true)))
+                .clearDisplayOnFinish();
+        return b.build();
+    }
+
+    /** Bridges picocli's PrintWriter to the PrintStream the library wants. */
+    private static final class WriterStream extends java.io.OutputStream {
+        private final PrintWriter w;
+
+        WriterStream(PrintWriter w) {
+            this.w = w;
+        }
+
+        @Override
+        public void write(int b) {
+            w.write(b);
+        }
+
+        @Override
+        public void flush() {
+            w.flush();
+        }
+    }
+}
