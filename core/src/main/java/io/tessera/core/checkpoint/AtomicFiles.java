@@ -46,7 +46,8 @@ final class AtomicFiles {
             tmp = null;
         } catch (AtomicMoveNotSupportedException e) {
             throw new CheckpointException(target + ": the file system cannot rename atomically (" + FileMapping.oneLine(e) + ")", e);
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException | IndexOutOfBoundsException e) {
+            // IllegalStateException: a source tensor's memory was released (its checkpoint closed) mid-write.
             throw new CheckpointException(target + ": write failed (" + FileMapping.oneLine(e) + ")", e);
         } finally {
             if (tmp != null) {

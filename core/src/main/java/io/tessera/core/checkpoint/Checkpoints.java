@@ -38,4 +38,14 @@ public final class Checkpoints {
         }
         return SafetensorsReader.read(file);
     }
+
+    /**
+     * Converts {@code in} (any format {@link #open} reads) to a safetensors file {@code out}, written
+     * atomically; the tensors and metadata are carried over unchanged (bytes, dtypes, shapes, order).
+     */
+    public static void convertToSafetensors(Path in, Path out) {
+        try (Checkpoint c = open(in)) {
+            SafetensorsWriter.write(out, c.tensors(), c.metadata());
+        }
+    }
 }
