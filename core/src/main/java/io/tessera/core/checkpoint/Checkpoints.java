@@ -8,8 +8,8 @@ import java.nio.file.Path;
 
 /**
  * Opens a checkpoint file, choosing the reader from its first bytes (never from its name):
- * {@code PK\3\4} or {@code PK\5\6} (a zip) → {@link PtReader}; a pickle protocol byte {@code 0x80}
- * → refused as the legacy (PyTorch &lt; 1.6) format; anything else → {@link SafetensorsReader}, which
+ * {@code PK\3\4} or {@code PK\5\6} (a zip) → {@link PtReader}; the legacy (PyTorch &lt; 1.6) pickle
+ * header {@code 80 02 8a 0a} → refused; anything else → {@link SafetensorsReader}, which
  * validates the header. A missing file, a directory, an empty or truncated file fail with one line
  * naming the file.
  */
@@ -32,7 +32,9 @@ public final class Checkpoints {
         if (head.length >= 4 && head[0] == 'P' && head[1] == 'K' && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6))) {
             return PtReader.read(file);
         }
-        if ((head[0] & 0xff) == 0x80) {
+        // Legacy torch.save: PROTO 2, then LONG1 of 10 bytes (the magic number 0x1950a86a20f9469cfc6c).
+        // As a safetensors length prefix these bytes would be ≥ 176 MB, beyond any valid header.
+        if (head.length >= 4 && (head[0] & 0xff) == 0x80 && head[1] == 2 && (head[2] & 0xff) == 0x8a && head[3] == 10) {
             throw new CheckpointException(file + ": legacy PyTorch format (a bare pickle, PyTorch < 1.6) is not supported;"
                     + " re-save it with a newer torch.save or convert it to safetensors");
         }

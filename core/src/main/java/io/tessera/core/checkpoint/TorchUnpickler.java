@@ -6,9 +6,12 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import net.razorvine.pickle.IObjectConstructor;
 import net.razorvine.pickle.Opcodes;
 import net.razorvine.pickle.PickleException;
@@ -74,19 +77,19 @@ final class TorchUnpickler extends Unpickler {
             "ShortStorage", DType.I16, "CharStorage", DType.I8, "ByteStorage", DType.U8, "BoolStorage", DType.BOOL);
 
     /** Every global this unpickler resolves; anything else is refused. */
-    static final java.util.Set<String> ALLOWED;
+    static final Set<String> ALLOWED;
 
     private final Path file;
     private final Map<String, Global> globals = new LinkedHashMap<>();
     private ByteArrayInputStream in;
 
     static {
-        java.util.Set<String> names = new java.util.LinkedHashSet<>(List.of(
+        Set<String> names = new LinkedHashSet<>(List.of(
                 "collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor",
                 "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state", "torch.Size",
                 "argparse.Namespace"));
         STORAGES.keySet().stream().sorted().forEach(s -> names.add("torch." + s));
-        ALLOWED = java.util.Collections.unmodifiableSet(names);
+        ALLOWED = Collections.unmodifiableSet(names);
     }
 
     TorchUnpickler(Path file) {

@@ -187,7 +187,8 @@ class PtHostileTest {
     @Test
     void legacyAndEmptyFiles() throws IOException {
         Path legacy = dir.resolve("legacy.pt");
-        Files.write(legacy, new TorchPickle().proto2().integer(1).stop().toByteArray());
+        byte[] magic = {(byte) 0x8a, 10, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
+        Files.write(legacy, new TorchPickle().proto2().raw(magic).stop().toByteArray());
         assertOneLine(() -> Checkpoints.open(legacy), "legacy.pt", "legacy PyTorch format");
         Path empty = Files.createFile(dir.resolve("empty.pt"));
         assertOneLine(() -> Checkpoints.open(empty), "empty.pt", "file is empty");

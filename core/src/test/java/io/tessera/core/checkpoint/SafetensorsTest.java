@@ -137,6 +137,16 @@ class SafetensorsTest {
         }
     }
 
+    @Test
+    void headerLengthWhoseFirstByteLooksLikeAPickleIsStillSafetensors() throws IOException {
+        String json = "{\"w\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}";
+        Path f = Fixtures.safetensors(dir, "len128.safetensors", json + " ".repeat(128 - json.length()), 2);
+        assertEquals((byte) 0x80, Files.readAllBytes(f)[0]);
+        try (Checkpoint c = Checkpoints.open(f)) {
+            assertArrayEquals(new long[] {2}, c.get("w").shape());
+        }
+    }
+
     // ---- hostile inputs: one line naming the file (and the tensor) ----
 
     @Test
