@@ -112,13 +112,13 @@ public final class PtReader {
         metadata.put("pt.archive", prefix);
         for (Map.Entry<?, ?> e : top.entrySet()) {
             if (e.getKey() instanceof String k && isScalar(e.getValue())) {
-                metadata.put("pt." + k, String.valueOf(e.getValue()));
+                metadata.putIfAbsent("pt." + k, String.valueOf(e.getValue())); // never shadows the reader's own keys
             }
         }
         if (top.get("args") instanceof TorchUnpickler.Namespace ns) {
             ns.attributes.forEach((k, v) -> {
                 if (isScalar(v)) {
-                    metadata.put("pt.args." + k, v == null ? "None" : String.valueOf(v));
+                    metadata.putIfAbsent("pt.args." + k, v == null ? "None" : String.valueOf(v));
                 }
             });
         }
