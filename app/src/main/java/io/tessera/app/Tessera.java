@@ -51,7 +51,10 @@ public final class Tessera {
             ex.printStackTrace(err);
             return EXIT_INTERNAL;
         });
-        return cl.execute(args);
+        int rc = cl.execute(args);
+        out.flush();
+        err.flush();
+        return rc;
     }
 
     /** Version from the jar manifest. */
