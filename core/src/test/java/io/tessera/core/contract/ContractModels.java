@@ -71,17 +71,59 @@ public final class ContractModels {
         return new VqConfig(64, 8, false, 32, 32, new int[] {1, 1, 2}, 1, 3);
     }
 
-    /** The GPT {@code c} with {@code RandomWeights.llamaGen(c, seed)}, stored as {@code dtype} (F32 or BF16). */
+    /**
+     * The suite's GPT {@code c}: {@code RandomWeights.llamaGen(c, seed)} with every block projection (wqkv, wo,
+     * w1, w3, w2) rescaled from N(0, 0.02²) to N(0, 1/fan_in), stored as {@code dtype} (F32 or BF16).
+     *
+     * <p>Why: with LlamaGen's 0.02 initialisation the attention scores of a small model are ≈ 0.03, attention is
+     * almost uniform and the block outputs are ≈ 2 % of the residual stream, so a backend with the RoPE axes
+     * swapped is off by only 2e-4 relative. Unit-gain projections give O(1) scores and block outputs, so
+     * positions, masks, holes and the FFN all move the logits well beyond the tolerance (see
+     * {@code ContractSuiteCatchesMutantsTest}).
+     */
     public static synchronized LlamaGenModel llamaGen(LlamaGenConfig c, long seed, DType dtype) {
         String key = "gpt " + c + " " + seed + " " + dtype;
         Object cached = CACHE.get(key);
         if (cached instanceof LlamaGenModel m) {
             return m;
         }
-        Map<String, Tensor> tensors = convert(RandomWeights.llamaGen(c, seed), dtype);
-        LlamaGenModel m = new LlamaGenModel(c, new LlamaGenWeights(c, new MemoryCheckpoint("random-gpt-seed" + seed + "-" + dtype, tensors)));
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        RandomWeights.llamaGen(c, seed).forEach((name, t) -> tensors.put(name, isBlockProjection(name) ? unitGain(t) : t));
+        LlamaGenModel m = model(c, convert(tensors, dtype), "contract-gpt-seed" + seed + "-" + dtype);
         CACHE.put(key, m);
         return m;
+    }
+
+    /** The GPT {@code c} with exactly {@code RandomWeights.llamaGen(c, seed)} as F32 (the golden files' model). */
+    public static synchronized LlamaGenModel llamaGenAsGenerated(LlamaGenConfig c, long seed) {
+        String key = "gpt-as-generated " + c + " " + seed;
+        Object cached = CACHE.get(key);
+        if (cached instanceof LlamaGenModel m) {
+            return m;
+        }
+        LlamaGenModel m = model(c, RandomWeights.llamaGen(c, seed), "random-gpt-seed" + seed);
+        CACHE.put(key, m);
+        return m;
+    }
+
+    private static LlamaGenModel model(LlamaGenConfig c, Map<String, Tensor> tensors, String label) {
+        return new LlamaGenModel(c, new LlamaGenWeights(c, new MemoryCheckpoint(label, tensors)));
+    }
+
+    private static boolean isBlockProjection(String name) {
+        return name.endsWith("attention.wqkv.weight") || name.endsWith("attention.wo.weight")
+                || name.endsWith("feed_forward.w1.weight") || name.endsWith("feed_forward.w3.weight")
+                || name.endsWith("feed_forward.w2.weight");
+    }
+
+    /** {@code t} [out, in] drawn with std 0.02, rescaled to std 1/√in. */
+    private static Tensor unitGain(Tensor t) {
+        float[] v = t.toFloatArray();
+        double gain = 1.0 / (0.02 * Math.sqrt(t.dim(1)));
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (v[i] * gain);
+        }
+        return Tensor.ofFloats(t.name(), t.shape(), v);
     }
 
     /** The VQ decoder {@code c} with {@code RandomWeights.vq(c, seed)}, stored as F32. */

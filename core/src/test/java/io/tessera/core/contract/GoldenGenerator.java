@@ -1,6 +1,5 @@
 package io.tessera.core.contract;
 
-import io.tessera.core.checkpoint.DType;
 import io.tessera.core.decode.Rng;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenModel;
@@ -75,7 +74,7 @@ public final class GoldenGenerator {
     /** The GPT golden file's text, computed now by the oracle. */
     public static String gptJson() {
         LlamaGenConfig c = ContractModels.tiny();
-        LlamaGenModel model = ContractModels.llamaGen(c, ContractModels.GPT_SEED, DType.F32);
+        LlamaGenModel model = ContractModels.llamaGenAsGenerated(c, ContractModels.GPT_SEED);
         int vocab = c.vocabSize();
         int[] samples = sampleIndices(vocab);
         ReferenceLlamaGen ref = new ReferenceLlamaGen(model);
