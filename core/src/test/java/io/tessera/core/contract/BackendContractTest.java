@@ -17,6 +17,7 @@ import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.VqDecoderSession;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Tag;
@@ -314,8 +315,8 @@ public abstract class BackendContractTest {
             int worst = -1;
             double worstErr = -1;
             for (int i = 0; i < entries; i++) {
-                float[] a = java.util.Arrays.copyOfRange(actual, i * vocab, (i + 1) * vocab);
-                double[] e = java.util.Arrays.copyOfRange(expected, i * vocab, (i + 1) * vocab);
+                float[] a = Arrays.copyOfRange(actual, i * vocab, (i + 1) * vocab);
+                double[] e = Arrays.copyOfRange(expected, i * vocab, (i + 1) * vocab);
                 double ei = relativeL2(a, e);
                 if (!(ei <= worstErr)) {
                     worstErr = ei;
