@@ -137,9 +137,11 @@ final class LlamaGenForward implements GptSession {
 
             // 8. h += w2(silu(w1 x) ⊙ w3 x), x = RMSNorm(h) · ffn_norm
             rmsNormRows(h, b.ffnNorm(), x, n, dim);
-            matmul(b.w1(), x, n, gate);
-            matmul(b.w3(), x, n, up);
-            pool.range(n * hidden, (from, to) -> Kernels.swiGlu(gate, up, from, to));
+            pool.range(hidden, (from, to) -> {
+                kernels.matmul(b.w1(), from, to, x, n, gate);
+                kernels.matmul(b.w3(), from, to, x, n, up);
+            });
+            Kernels.swiGlu(gate, up, 0, n * hidden);
             matmul(b.w2(), gate, n, proj);
             addInPlace(h, proj);
         }

@@ -4,10 +4,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A small fixed pool that runs one range-parallel loop at a time: {@code [0, n)} is cut into one
- * contiguous chunk per thread, the caller runs chunk 0 and waits for the others. Work is split over
- * independent outputs only (never inside one reduction), so results do not depend on the thread
- * count. Workers are daemon threads owned by one session; {@link #close()} stops them.
+ * A small fixed pool that runs one range-parallel loop at a time. {@code [0, n)} is cut into a fixed
+ * set of contiguous chunks (a few per thread); the caller and the workers take chunks from a shared
+ * counter, so a descheduled worker (the CPU is shared) does not stall the loop. Work is split over
+ * independent outputs only (never inside one reduction), and each output is computed by the same
+ * code whichever thread runs it, so results do not depend on the thread count or on scheduling.
+ * Workers are daemon threads owned by one session; {@link #close()} stops them.
  */
 final class Parallel implements AutoCloseable {
     /** Body of a parallel loop over {@code [from, to)}. */
@@ -16,17 +18,51 @@ final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
-    private static final int SPINS = 20_000;
+    /** Chunks per thread: enough for load balance, few enough to keep the counter cheap. */
+    private static final int CHUNKS_PER_THREAD = 4;
+    /** Busy-wait iterations before yielding, and yields before parking. */
+    private static final int SPINS = 2_000;
+    private static final int YIELDS = 50;
+
+    /** One loop: its chunks, the next chunk to take and how many are finished. */
+    private static final class Task {
+        final Range body;
+        final int n;
+        final int chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        final Thread caller;
+        volatile Throwable failure;
+
+        Task(Range body, int n, int chunks, Thread caller) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+            this.caller = caller;
+        }
+
+        /** Takes and runs chunks until none is left. */
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                try {
+                    int from = (int) ((long) n * c / chunks);
+                    int to = (int) ((long) n * (c + 1) / chunks);
+                    body.run(from, to);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                if (done.incrementAndGet() == chunks) {
+                    LockSupport.unpark(caller);
+                }
+            }
+        }
+    }
 
     private final int threads;
     private final Thread[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile long generation;
+    private volatile Task current;
     private volatile boolean closed;
-    private volatile Range body;
-    private volatile int total;
-    private volatile Thread caller;
-    private volatile Throwable failure;
 
     Parallel(int threads, String name) {
         if (threads < 1) {
@@ -35,8 +71,7 @@ final class Parallel implements AutoCloseable {
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            int chunk = i + 1;
-            workers[i] = Thread.ofPlatform().daemon().name(name + "-" + chunk).unstarted(() -> workerLoop(chunk));
+            workers[i] = Thread.ofPlatform().daemon().name(name + "-" + (i + 1)).unstarted(this::workerLoop);
             workers[i].start();
         }
     }
@@ -45,7 +80,7 @@ final class Parallel implements AutoCloseable {
         return threads;
     }
 
-    /** Runs {@code body} over {@code [0, n)} split into contiguous chunks, one per thread. */
+    /** Runs {@code r} over {@code [0, n)} split into contiguous chunks spread over the threads. */
     void range(int n, Range r) {
         if (closed) {
             throw new IllegalStateException("cpu-vector: session is closed");
@@ -54,31 +89,17 @@ final class Parallel implements AutoCloseable {
             r.run(0, n);
             return;
         }
-        body = r;
-        total = n;
-        failure = null;
-        caller = Thread.currentThread();
-        pending.set(workers.length);
-        generation = generation + 1;
+        Task task = new Task(r, n, Math.min(n, threads * CHUNKS_PER_THREAD), Thread.currentThread());
+        current = task;
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        Throwable mine = null;
-        try {
-            runChunk(0);
-        } catch (Throwable t) {
-            mine = t;
-        }
+        task.work();
         int spins = 0;
-        while (pending.get() != 0) {
-            if (++spins < SPINS) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.park(this);
-            }
+        while (task.done.get() != task.chunks) {
+            spins = backOff(spins);
         }
-        body = null;
-        Throwable t = mine != null ? mine : failure;
+        Throwable t = task.failure;
         if (t instanceof RuntimeException re) {
             throw re;
         }
@@ -87,39 +108,32 @@ final class Parallel implements AutoCloseable {
         }
     }
 
-    private void runChunk(int chunk) {
-        int n = total;
-        int from = (int) ((long) n * chunk / threads);
-        int to = (int) ((long) n * (chunk + 1) / threads);
-        if (from < to) {
-            body.run(from, to);
-        }
-    }
-
-    private void workerLoop(int chunk) {
-        long seen = 0;
+    private void workerLoop() {
+        Task seen = null;
         while (true) {
             int spins = 0;
-            while (generation == seen && !closed) {
-                if (++spins < SPINS) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.park(this);
-                }
+            Task task;
+            while ((task = current) == seen && !closed) {
+                spins = backOff(spins);
             }
             if (closed) {
                 return;
             }
-            seen = generation;
-            try {
-                runChunk(chunk);
-            } catch (Throwable t) {
-                failure = t;
-            }
-            if (pending.decrementAndGet() == 0) {
-                LockSupport.unpark(caller);
-            }
+            seen = task;
+            task.work();
         }
+    }
+
+    /** One wait step: spin, then yield, then park (woken by unpark). */
+    private int backOff(int spins) {
+        if (spins < SPINS) {
+            Thread.onSpinWait();
+        } else if (spins < SPINS + YIELDS) {
+            Thread.yield();
+        } else {
+            LockSupport.park(this);
+        }
+        return spins + 1;
     }
 
     @Override
