@@ -47,6 +47,16 @@ class BackendTest {
             public int cacheCapacity() {
                 return 257;
             }
+
+            @Override
+            public int nullClass() {
+                return 1000;
+            }
+
+            @Override
+            public int numClasses() {
+                return 1000;
+            }
         };
         BackendException e = assertThrows(BackendException.class,
                 () -> new CpuVectorBackend().openModel(lpd, BackendOptions.defaults()));
