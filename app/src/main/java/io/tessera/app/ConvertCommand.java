@@ -29,6 +29,14 @@ public final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null && !java.nio.file.Files.isDirectory(parent)) {
+            try {
+                java.nio.file.Files.createDirectories(parent);
+            } catch (java.io.IOException e) {
+                throw new io.tessera.core.TesseraException(parent + ": cannot create output directory (" + e.getMessage() + ")");
+            }
+        }
         Checkpoints.convertToSafetensors(in, out);
         try (Checkpoint c = Checkpoints.open(out)) {
             Detector.Detection d = Detector.detect(c);
