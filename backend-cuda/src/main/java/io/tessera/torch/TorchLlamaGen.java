@@ -187,7 +187,7 @@ final class TorchLlamaGen implements GptSession {
                 Block blk = blocks.get(layer);
                 // 4. Attention: RMSNorm → fused wqkv → q | k | v per head → 2-D RoPE on q, k.
                 Tensor x = rmsNorm(h, blk.attentionNorm());
-                TensorVector qkv = torch.linear(x, blk.wqkv()).split_with_sizes(new long[] {(long) nh * hd, (long) kvh * hd, (long) kvh * hd}, -1);
+                TensorVector qkv = linear(x, blk.wqkv()).split_with_sizes(new long[] {(long) nh * hd, (long) kvh * hd, (long) kvh * hd}, -1);
                 Tensor q = rotate(qkv.get(0).view(b, t, nh, hd), cos, sin);                  // [B, T, H, hd]
                 Tensor k = rotate(qkv.get(1).view(b, t, kvh, hd), cos, sin);                 // [B, T, KVH, hd]
                 Tensor v = qkv.get(2).view(b, t, kvh, hd);
@@ -208,18 +208,41 @@ final class TorchLlamaGen implements GptSession {
                 }
                 Tensor attn = torch.scaled_dot_product_attention(q.transpose(1, 2), keys, values,
                         new TensorOptional(mask), 0.0, false, new DoubleOptional(), false);  // [B, H, T, hd]
-                h = h.add(torch.linear(attn.transpose(1, 2).reshape(b, t, dim), blk.wo()));
+                h = h.add(linear(attn.transpose(1, 2).reshape(b, t, dim), blk.wo()));
 
                 // 7. SwiGLU feed-forward: h += w2(silu(w1 x) ⊙ w3 x), x = RMSNorm_ffn(h).
                 Tensor xf = rmsNorm(h, blk.ffnNorm());
-                Tensor gate = torch.silu(torch.linear(xf, blk.w1()));
-                h = h.add(torch.linear(gate.mul(torch.linear(xf, blk.w3())), blk.w2()));
+                Tensor gate = torch.silu(linear(xf, blk.w1()));
+                h = h.add(linear(gate.mul(linear(xf, blk.w3())), blk.w2()));
             }
 
             // 8. Final norm and output head; logits in float32, copied to the host once.
-            Tensor logits = torch.linear(rmsNorm(h, norm), output);                         // [B, T, vocab]
+            Tensor logits = linear(rmsNorm(h, norm), output);                         // [B, T, vocab]
             return TorchTensors.toFloats(logits);
         }
+    }
+
+    /** Below this many rows per linear layer the CPU path uses matrix–vector products. */
+    private static final int GEMV_ROWS = 4;
+
+    /**
+     * {@code x · wᵀ} for x [B, T, in], w [out, in]. On the CPU a decode step has only B·T ≤ 4 rows,
+     * where libtorch's gemm (OpenBLAS) is several times slower than one gemv per row (it packs the
+     * whole weight first); the result is the same product, summed in a different order.
+     */
+    private Tensor linear(Tensor x, Tensor w) {
+        long rowsIn = x.numel() / x.size(-1);
+        if (device.is_cuda() || rowsIn > GEMV_ROWS) {
+            return torch.linear(x, w);
+        }
+        Tensor flat = x.reshape(rowsIn, x.size(-1));
+        TensorVector out = new TensorVector();
+        for (long r = 0; r < rowsIn; r++) {
+            out.push_back(torch.mv(w, flat.select(0, r)));
+        }
+        long[] shape = x.shape();
+        shape[shape.length - 1] = w.size(0);
+        return torch.stack(out, 0).view(shape);
     }
 
     /** RMSNorm as gpt.py: {@code (x.float() * rsqrt(mean(x²) + eps)).type_as(x) * weight}. */
