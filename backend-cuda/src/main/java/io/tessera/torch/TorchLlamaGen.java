@@ -70,7 +70,7 @@ final class TorchLlamaGen implements GptSession {
         this.dtype = options.gptDtype();
         options.applyThreads();
         LlamaGenWeights w = model.weights();
-        try (PointerScope scope = new PointerScope()) {
+        try (PointerScope _ = new PointerScope()) {
             clsEmbedding = upload(w.clsEmbedding());
             tokEmbeddings = upload(w.tokEmbeddings());
             for (LlamaGenWeights.Layer l : w.layers()) {
@@ -122,7 +122,7 @@ final class TorchLlamaGen implements GptSession {
             throw new BackendException("torch: reset needs rows > 0 and capacity > 0, got " + rows + ", " + capacity);
         }
         freeCache();
-        try (PointerScope scope = new PointerScope()) {
+        try (PointerScope _ = new PointerScope()) {
             TensorOptions opts = new TensorOptions(device).dtype(new ScalarTypeOptional(dtype));
             long[] shape = {rows, c.nKvHead(), capacity, c.headDim()};
             for (int i = 0; i < c.nLayer(); i++) {
@@ -152,7 +152,7 @@ final class TorchLlamaGen implements GptSession {
         final int kvh = c.nKvHead();
         final int hd = c.headDim();
         final int dim = c.dim();
-        try (PointerScope scope = new PointerScope()) {
+        try (PointerScope _ = new PointerScope()) {
             // 1. Embeddings: class entries read cls_embedding[id] (id = num_classes: the null class),
             //    token entries tok_embeddings[id].                                        h: [B, T, dim]
             int n = b * t;
@@ -268,7 +268,7 @@ final class TorchLlamaGen implements GptSession {
 
     private void validate(ForwardBatch batch) {
         if (capacity == 0) {
-            throw new BackendException("torch: forward before reset (call reset(rows, capacity) first)");
+            throw new BackendException("torch: forward without a cache (call reset(rows, capacity) first; a closed session has none)");
         }
         if (batch.rows() != rows) {
             throw new BackendException("torch: forward has " + batch.rows() + " rows, the cache was reset for " + rows);

@@ -59,6 +59,7 @@ final class TorchTensors implements AutoCloseable {
      * into a libtorch tensor of the file's dtype, then one conversion/transfer (none when the file is
      * already float32 on the CPU). The temporary lives in the caller's scope.
      */
+    @SuppressWarnings("restricted") // sizing the native view of libtorch's buffer (runs with --enable-native-access)
     static Tensor upload(io.tessera.core.checkpoint.Tensor src, Device device, ScalarType dtype) {
         ScalarType fileType = scalarType(src.dtype(), src.name());
         Tensor host = torch.empty(src.shape(), new TensorOptions(fileType), new MemoryFormatOptional());

@@ -58,7 +58,7 @@ final class TorchVqDecoder implements VqDecoderSession {
         this.config = w.config();
         this.device = options.device();
         options.applyThreads();
-        try (PointerScope scope = new PointerScope()) {
+        try (PointerScope _ = new PointerScope()) {
             Tensor table = TorchTensors.upload(w.codebook(), device, ScalarType.Float);
             if (config.codebookL2Norm()) {
                 // F.normalize(weight, p=2, dim=-1): row / max(‖row‖₂, 1e-12)
@@ -114,7 +114,7 @@ final class TorchVqDecoder implements VqDecoderSession {
                 throw new BackendException("torch: token " + tokens[i] + " at " + i + " is outside the codebook [0, " + config.codebookSize() + ")");
             }
         }
-        try (PointerScope scope = new PointerScope()) {
+        try (PointerScope _ = new PointerScope()) {
             // 1. Codebook rows, (n, h, w, e) → NCHW.                                       [n, e, h, w]
             Tensor z = torch.embedding(codebook, TorchTensors.longs(tokens, device, n, h, w)).permute(0, 3, 1, 2).contiguous();
             // 2. post_quant_conv 1×1 (e → z), 3. conv_in 3×3 (z → ch·mult[-1]).

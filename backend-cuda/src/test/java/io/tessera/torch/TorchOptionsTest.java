@@ -90,7 +90,7 @@ class TorchOptionsTest {
     void badBatchesAreRefused() {
         try (GptSession s = BACKEND.openModel(model, Fixtures.cpu())) {
             ForwardBatch cls = Fixtures.batch(new Entry[][] {{Entry.cls(1, 17)}});
-            assertTrue(assertThrows(BackendException.class, () -> s.forward(cls)).getMessage().contains("reset"));
+            assertTrue(assertThrows(BackendException.class, () -> s.forward(cls)).getMessage().contains("call reset"));
             s.reset(1, 17);
             ForwardBatch query = Fixtures.batch(new Entry[][] {{new Entry(EntryKind.QUERY, 0, 1, 1, Fixtures.upTo(1, 17))}});
             assertTrue(assertThrows(BackendException.class, () -> s.forward(query)).getMessage().contains("QUERY"));

@@ -78,7 +78,7 @@ class TorchVqDecoderTest {
      */
     @Test
     void convolutionByHand() {
-        try (PointerScope scope = new PointerScope()) {
+        try (PointerScope _ = new PointerScope()) {
             org.bytedeco.pytorch.Tensor x = org.bytedeco.pytorch.Tensor.create(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 1, 3, 3);
             org.bytedeco.pytorch.Tensor w = org.bytedeco.pytorch.Tensor.create(new float[] {
                 0, 1, 0, 1, 2, 1, 0, 1, 0,
