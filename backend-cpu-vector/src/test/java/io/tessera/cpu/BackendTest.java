@@ -32,35 +32,10 @@ class BackendTest {
 
     @Test
     void refusesOtherFamilies() {
-        ModelSpec lpd = new ModelSpec() {
-            @Override
-            public String family() {
-                return "lpd";
-            }
-
-            @Override
-            public int vocabSize() {
-                return 16384;
-            }
-
-            @Override
-            public int cacheCapacity() {
-                return 257;
-            }
-
-            @Override
-            public int nullClass() {
-                return 1000;
-            }
-
-            @Override
-            public int numClasses() {
-                return 1000;
-            }
-        };
+        ModelSpec lpd = new io.tessera.core.contract.ForeignModel("dalle");
         BackendException e = assertThrows(BackendException.class,
                 () -> new CpuVectorBackend().openModel(lpd, BackendOptions.defaults()));
-        assertEquals("cpu-vector: family 'lpd' is not implemented", e.getMessage());
+        assertEquals("cpu-vector: family 'dalle' is not implemented", e.getMessage());
         assertEquals("cpu-vector", new CpuVectorBackend().name());
     }
 }

@@ -66,24 +66,9 @@ class TorchOptionsTest {
 
     @Test
     void otherFamiliesAreRefused() {
-        ModelSpec lpd = new ModelSpec() {
-            @Override
-            public String family() {
-                return "lpd";
-            }
-
-            @Override
-            public int vocabSize() {
-                return 16384;
-            }
-
-            @Override
-            public int cacheCapacity() {
-                return 257;
-            }
-        };
+        ModelSpec lpd = new io.tessera.core.contract.ForeignModel("dalle");
         BackendException e = assertThrows(BackendException.class, () -> BACKEND.openModel(lpd, Fixtures.cpu()));
-        assertEquals("torch: family 'lpd' is not implemented", e.getMessage());
+        assertEquals("torch: family 'dalle' is not implemented", e.getMessage());
     }
 
     @Test
