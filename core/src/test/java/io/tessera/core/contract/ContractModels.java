@@ -90,14 +90,21 @@ public final class ContractModels {
         return m;
     }
 
-    /** The suite's LPD model: {@code RandomWeights.lpd(c, seed)} (already unit-gain projections) as {@code dtype}. */
+    /**
+     * The suite's LPD model: {@code RandomWeights.lpd(c, seed)} (unit-gain projections) with fc1 ×2 and fc2 ×4, so that
+     * GELU inputs spread over [−4, 4] and the MLP dominates the residual stream: a tanh-approximated GELU then moves the
+     * logits well beyond the tolerance (with unit gain only, by 1.2e-4); stored as {@code dtype}.
+     */
     public static synchronized LpdModel lpd(LpdConfig c, long seed, DType dtype) {
         String key = "lpd " + c + " " + seed + " " + dtype;
         if (CACHE.get(key) instanceof LpdModel m) {
             return m;
         }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        RandomWeights.lpd(c, seed).forEach((name, t) -> tensors.put(name,
+                name.endsWith("mlp.fc1.weight") ? scaled(t, 2) : name.endsWith("mlp.fc2.weight") ? scaled(t, 4) : t));
         LpdModel m = new LpdModel(c, new LpdWeights(c, new MemoryCheckpoint("contract-lpd-seed" + seed + "-" + dtype,
-                convert(RandomWeights.lpd(c, seed), dtype))));
+                convert(tensors, dtype))));
         CACHE.put(key, m);
         return m;
     }
@@ -155,6 +162,14 @@ public final class ContractModels {
         return name.endsWith("attention.wqkv.weight") || name.endsWith("attention.wo.weight")
                 || name.endsWith("feed_forward.w1.weight") || name.endsWith("feed_forward.w3.weight")
                 || name.endsWith("feed_forward.w2.weight");
+    }
+
+    private static Tensor scaled(Tensor t, double factor) {
+        float[] v = t.toFloatArray();
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (v[i] * factor);
+        }
+        return Tensor.ofFloats(t.name(), t.shape(), v);
     }
 
     /** {@code t} [out, in] drawn with std 0.02, rescaled to std 1/√in. */
