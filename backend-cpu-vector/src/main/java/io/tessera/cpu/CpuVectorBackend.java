@@ -2,6 +2,8 @@ package io.tessera.cpu;
 
 import io.tessera.core.BackendException;
 import io.tessera.core.model.LlamaGenModel;
+import io.tessera.core.model.LpdModel;
+import io.tessera.core.model.ParModel;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.spi.BackendOptions;
 import io.tessera.core.spi.ComputeBackend;
@@ -33,10 +35,12 @@ public final class CpuVectorBackend implements ComputeBackend {
     @Override
     public GptSession openModel(ModelSpec model, BackendOptions options) {
         CpuOptions opts = CpuOptions.parse(options);
-        if (model instanceof LlamaGenModel m) {
-            return new LlamaGenForward(m, opts);
-        }
-        throw new BackendException(NAME + ": family '" + model.family() + "' is not implemented");
+        return switch (model) {
+            case LlamaGenModel m -> new LlamaGenForward(m, opts);
+            case ParModel m -> new LlamaGenForward(m, opts);
+            case LpdModel m -> new LpdForward(m, opts);
+            default -> throw new BackendException(NAME + ": family '" + model.family() + "' is not implemented");
+        };
     }
 
     @Override

@@ -46,6 +46,18 @@ abstract sealed class Kernels permits ScalarKernels, VectorKernels {
     /** Σ x[off + i]² for i &lt; n. */
     abstract float sumOfSquares(float[] x, int off, int n);
 
+    /** Σ x[off + i] for i &lt; n. */
+    abstract float sum(float[] x, int off, int n);
+
+    /** Σ (x[off + i] − mean)² for i &lt; n. */
+    abstract float sumOfSquaredDeviations(float[] x, int off, int n, float mean);
+
+    /** x[off + i] += bias[i] for i &lt; n (nn.Linear's bias). */
+    abstract void addBias(float[] x, int off, float[] bias, int n);
+
+    /** out[outOff + i] = (x[off + i] − mean) · rstd · w[i] + b[i] for i &lt; n. */
+    abstract void normalizeAffine(float[] x, int off, int n, float mean, float rstd, float[] w, float[] b, float[] out, int outOff);
+
     /** Columns per packed GEMM tile (a multiple of the vector length). */
     abstract int tileWidth();
 
@@ -76,6 +88,42 @@ abstract sealed class Kernels permits ScalarKernels, VectorKernels {
         for (int i = 0; i < n; i++) {
             out[outOff + i] = (x[off + i] * r) * w[i];
         }
+    }
+
+    /**
+     * nn.LayerNorm in float32: mean, then the biased variance as the mean squared deviation (two passes, as
+     * torch computes it), out = (x − mean) · (1/√(var + eps)) · w + b.
+     */
+    final void layerNorm(float[] x, int off, int n, float[] w, float[] b, float eps, float[] out, int outOff) {
+        float mean = sum(x, off, n) / n;
+        float var = sumOfSquaredDeviations(x, off, n, mean) / n;
+        float rstd = (float) (1.0 / Math.sqrt(var + eps));
+        normalizeAffine(x, off, n, mean, rstd, w, b, out, outOff);
+    }
+
+    /**
+     * Exact (erf) GELU in place, nn.GELU(): x[i] = x/2 · (1 + erf(x/√2)) for i in [from, to). Shared by both
+     * kernel sets: erf is transcendental, and a Vector API version would have to use its EXP operator,
+     * whose compiled and interpreted forms may round differently (see the class comment).
+     */
+    static void gelu(float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double v = x[i];
+            x[i] = (float) (0.5 * v * (1.0 + erf(v * 0.7071067811865476)));
+        }
+    }
+
+    /**
+     * erf(x) from the Chebyshev fit of erfc (Numerical Recipes {@code erfcc}, fractional error &lt; 1.2e-7
+     * everywhere), evaluated in double with {@link StrictMath#exp} so every thread gets the same bits.
+     */
+    static double erf(double x) {
+        double z = Math.abs(x);
+        double t = 1.0 / (1.0 + 0.5 * z);
+        double erfc = t * StrictMath.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+                + t * (-0.82215223 + t * 0.17087277)))))))));
+        return x >= 0 ? 1.0 - erfc : erfc - 1.0;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.tessera.core.BackendException;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.model.LlamaGenWeights;
+import io.tessera.core.model.ParModel;
 import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
@@ -13,6 +14,9 @@ import io.tessera.core.spi.ModelSpec;
  * The LlamaGen c2i GPT ({@code autoregressive/models/gpt.py}) on the CPU: RMSNorm, fused wqkv,
  * grouped-query attention with 2-D RoPE over a zero-filled KV cache, SwiGLU, no biases.
  * Weights stay in the checkpoint's memory segments; activations are float32 on the heap.
+ *
+ * <p>Also runs PAR, the same GPT whose only difference is the embedding step: QUERY entries embed the
+ * transition tokens {@code spe_tok_embeddings} (and sit at position 0, the zero RoPE row).
  */
 final class LlamaGenForward implements GptSession {
 
@@ -27,7 +31,7 @@ final class LlamaGenForward implements GptSession {
             Matrix w2) {           // [dim, hidden]  down
     }
 
-    private final LlamaGenModel model;
+    private final ModelSpec model;
     private final LlamaGenConfig config;
     private final Kernels kernels;
     private final Parallel pool;
@@ -35,6 +39,7 @@ final class LlamaGenForward implements GptSession {
 
     private final Matrix clsEmbedding;  // [num_classes + 1, dim]  (row num_classes = null class)
     private final Matrix tokEmbeddings; // [vocab, dim]
+    private final Matrix queries;       // [n − 1, dim] PAR transition tokens, or null (llamagen: no QUERY entries)
     private final Block[] blocks;       // n_layer
     private final float[] norm;         // [dim]
     private final Matrix output;        // [vocab, dim]
@@ -45,9 +50,18 @@ final class LlamaGenForward implements GptSession {
     private float[][] valueCache; // [rows · n_layer][capacity · n_kv_head · head_dim]
 
     LlamaGenForward(LlamaGenModel model, CpuOptions options) {
+        this(model, model.weights(), null, options);
+    }
+
+    /** PAR: the GPT plus the transition-token table. */
+    LlamaGenForward(ParModel model, CpuOptions options) {
+        this(model, model.weights().gpt(), Matrix.of(model.weights().transition()), options);
+    }
+
+    private LlamaGenForward(ModelSpec model, LlamaGenWeights w, Matrix queries, CpuOptions options) {
         this.model = model;
-        this.config = model.config();
-        LlamaGenWeights w = model.weights();
+        this.config = w.config();
+        this.queries = queries;
         this.kernels = Kernels.of(options.vectorKernels());
         this.rope = new RopeTable(config.grid(), config.headDim(), config.ropeBase());
         this.clsEmbedding = Matrix.of(w.clsEmbedding());
@@ -90,12 +104,8 @@ final class LlamaGenForward implements GptSession {
         final int vocab = config.vocabSize();
         final int n = batch.rows() * batch.length(); // entries in this pass
 
-        // 1. Embed every entry: class table row (CLASS) or token table row (TOKEN).
-        float[] h = new float[n * dim];               // [n, dim] residual stream
-        for (int e = 0; e < n; e++) {
-            Matrix table = batch.kinds()[e] == EntryKind.CLASS ? clsEmbedding : tokEmbeddings;
-            table.rowInto(batch.ids()[e], h, e * dim);
-        }
+        // 1. Embed every entry.
+        float[] h = embed(batch);                     // [n, dim] residual stream
 
         float[] x = new float[n * dim];               // [n, dim] normed input of a sub-layer
         float[] qkv = new float[n * qkvDim];          // [n, q | k | v]
@@ -129,7 +139,8 @@ final class LlamaGenForward implements GptSession {
             }
 
             // 6. attn = softmax(q·kᵀ/√hd over visible slots) · v, per entry and query head.
-            attention(batch, layer, qkv, attn);
+            CacheAttention.attend(pool, kernels, batch, layer, blocks.length, qkv, qkvDim, nHead, nKv, hd, keyCache, valueCache,
+                    capacity, attn);
 
             // 7. h += attn · woᵀ
             matmul(b.wo(), attn, n, proj);
@@ -153,6 +164,24 @@ final class LlamaGenForward implements GptSession {
         return logits;
     }
 
+    /** The family's embedding step: class row (CLASS), token row (TOKEN) or transition-token row (QUERY, PAR). */
+    private float[] embed(ForwardBatch batch) {
+        int n = batch.rows() * batch.length();
+        float[] h = new float[n * config.dim()];
+        for (int e = 0; e < n; e++) {
+            table(batch.kinds()[e]).rowInto(batch.ids()[e], h, e * config.dim());
+        }
+        return h;
+    }
+
+    private Matrix table(EntryKind kind) {
+        return switch (kind) {
+            case CLASS -> clsEmbedding;
+            case TOKEN -> tokEmbeddings;
+            case QUERY -> queries;
+        };
+    }
+
     /** out[e] = RMSNorm(in[e]) · w for each of the n rows. */
     private void rmsNormRows(float[] in, float[] w, float[] out, int n, int dim) {
         for (int e = 0; e < n; e++) {
@@ -169,48 +198,6 @@ final class LlamaGenForward implements GptSession {
         for (int i = 0; i < h.length; i++) {
             h[i] += d[i];
         }
-    }
-
-    /**
-     * Scaled dot-product attention of every (entry, query head) over the cache slots its mask makes
-     * visible. Unwritten visible slots hold zeros: score 0 and value 0, as in the official cache.
-     * Query head hq reads kv head hq / (n_head / n_kv_head) (repeat_interleave).
-     */
-    private void attention(ForwardBatch batch, int layer, float[] qkv, float[] attn) {
-        final int nHead = config.nHead();
-        final int hd = config.headDim();
-        final int kvDim = config.nKvHead() * hd;
-        final int qkvDim = (nHead + 2 * config.nKvHead()) * hd;
-        final int group = nHead / config.nKvHead();
-        final int dim = config.dim();
-        final float scale = (float) (1.0 / Math.sqrt(hd));
-        final boolean[] visible = batch.visible();
-        java.util.Arrays.fill(attn, 0f);
-        pool.range(batch.rows() * batch.length() * nHead, (from, to) -> {
-            float[] scores = new float[capacity];
-            int[] slots = new int[capacity];
-            for (int task = from; task < to; task++) {
-                int e = task / nHead;
-                int hq = task % nHead;
-                int cache = (e / batch.length()) * blocks.length + layer;
-                float[] keys = keyCache[cache];
-                float[] values = valueCache[cache];
-                int q = e * qkvDim + hq * hd;
-                int kvOff = (hq / group) * hd;
-                int count = 0;
-                for (int s = 0; s < capacity; s++) {
-                    if (visible[e * capacity + s]) {
-                        slots[count] = s;
-                        scores[count++] = kernels.dot(qkv, q, keys, s * kvDim + kvOff, hd) * scale;
-                    }
-                }
-                Kernels.softmax(scores, 0, count);
-                int out = e * dim + hq * hd;
-                for (int j = 0; j < count; j++) {
-                    kernels.axpy(scores[j], values, slots[j] * kvDim + kvOff, attn, out, hd);
-                }
-            }
-        });
     }
 
     private void validate(ForwardBatch batch) {
@@ -230,10 +217,10 @@ final class LlamaGenForward implements GptSession {
         for (int e = 0; e < n; e++) {
             EntryKind kind = batch.kinds()[e];
             int id = batch.ids()[e];
-            if (kind == EntryKind.QUERY) {
+            if (kind == EntryKind.QUERY && queries == null) {
                 throw new BackendException("cpu-vector: llamagen has no QUERY entries (entry " + e + ")");
             }
-            int limit = kind == EntryKind.CLASS ? clsEmbedding.rows() : tokEmbeddings.rows();
+            int limit = table(kind).rows();
             if (id < 0 || id >= limit) {
                 throw new BackendException("cpu-vector: entry " + e + " " + kind + " id " + id + " out of range [0, " + limit + ")");
             }

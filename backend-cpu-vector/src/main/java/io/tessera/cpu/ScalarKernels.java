@@ -48,6 +48,39 @@ final class ScalarKernels extends Kernels {
     }
 
     @Override
+    float sum(float[] x, int off, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += x[off + i];
+        }
+        return sum;
+    }
+
+    @Override
+    float sumOfSquaredDeviations(float[] x, int off, int n, float mean) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            float d = x[off + i] - mean;
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    @Override
+    void addBias(float[] x, int off, float[] bias, int n) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] += bias[i];
+        }
+    }
+
+    @Override
+    void normalizeAffine(float[] x, int off, int n, float mean, float rstd, float[] w, float[] b, float[] out, int outOff) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = (x[off + i] - mean) * rstd * w[i] + b[i];
+        }
+    }
+
+    @Override
     int tileWidth() {
         return 16;
     }

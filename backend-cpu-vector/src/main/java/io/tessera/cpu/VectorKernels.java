@@ -249,6 +249,62 @@ final class VectorKernels extends Kernels {
     }
 
     @Override
+    float sum(float[] x, int off, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            acc = acc.add(FloatVector.fromArray(F, x, off + i));
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += x[off + i];
+        }
+        return sum;
+    }
+
+    @Override
+    float sumOfSquaredDeviations(float[] x, int off, int n, float mean) {
+        FloatVector m = FloatVector.broadcast(F, mean);
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector d = FloatVector.fromArray(F, x, off + i).sub(m);
+            acc = d.fma(d, acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float d = x[off + i] - mean;
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    @Override
+    void addBias(float[] x, int off, float[] bias, int n) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(F, x, off + i).add(FloatVector.fromArray(F, bias, i)).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] += bias[i];
+        }
+    }
+
+    @Override
+    void normalizeAffine(float[] x, int off, int n, float mean, float rstd, float[] w, float[] b, float[] out, int outOff) {
+        FloatVector m = FloatVector.broadcast(F, mean);
+        FloatVector r = FloatVector.broadcast(F, rstd);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, off + i).sub(m).mul(r).mul(FloatVector.fromArray(F, w, i));
+            v.add(FloatVector.fromArray(F, b, i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = (x[off + i] - mean) * rstd * w[i] + b[i];
+        }
+    }
+
+    @Override
     int tileWidth() {
         return TW;
     }

@@ -227,4 +227,64 @@ class KernelsTest {
         byte[] rgb = Pixels.toRgb8(new float[] {0f, 1f, -1f, 0.5f, 0f, 0f}, 1, 1, 2);
         assertArrayEquals(new byte[] {(byte) 128, 0, (byte) 128, (byte) 255, (byte) 191, (byte) 128}, rgb);
     }
+
+    @Test
+    void layerNormMatchesScalarAndTheDoubleFormula() {
+        for (int n : SIZES) {
+            float[] x = TestTensors.gaussian(n * 3L, n);
+            for (int i = 0; i < n; i++) {
+                x[i] = 2.5f + 3f * x[i]; // a mean and a scale far from 0 and 1
+            }
+            float[] w = TestTensors.gaussian(n * 5L, n);
+            float[] b = TestTensors.gaussian(n * 7L, n);
+            float[] expected = new float[n + 3];
+            float[] actual = new float[n + 3];
+            scalar.layerNorm(x, 0, n, w, b, 1e-6f, expected, 3);
+            vector.layerNorm(x, 0, n, w, b, 1e-6f, actual, 3);
+            assertClose(expected, actual, 1e-5f);
+            double mean = 0;
+            for (float v : x) {
+                mean += v;
+            }
+            mean /= n;
+            double var = 0;
+            for (float v : x) {
+                var += (v - mean) * (v - mean);
+            }
+            var /= n;
+            for (int i = 0; i < n; i++) {
+                double want = (x[i] - mean) / Math.sqrt(var + 1e-6) * w[i] + b[i];
+                assertEquals(want, actual[3 + i], 1e-4 * Math.max(1, Math.abs(want)), "n " + n + ", index " + i);
+            }
+        }
+    }
+
+    @Test
+    void addBiasMatchesScalar() {
+        for (int n : SIZES) {
+            float[] bias = TestTensors.gaussian(n, n);
+            float[] a = TestTensors.gaussian(n + 1L, n + 2);
+            float[] c = a.clone();
+            scalar.addBias(a, 2, bias, n);
+            vector.addBias(c, 2, bias, n);
+            assertArrayEquals(a, c);
+            assertEquals(TestTensors.gaussian(n + 1L, n + 2)[0] + 0f, a[0]);
+        }
+    }
+
+    /** nn.GELU() values: x·Φ(x), Φ from erf (reference values from Python's math.erf). */
+    @Test
+    void exactGeluMatchesErfValues() {
+        float[] x = {-3f, -1f, -0.5f, 0f, 0.5f, 1f, 2f, 5f};
+        double[] want = {-0.00404969409489031, -0.15865525393145707, -0.15426876936299347, 0.0, 0.34573123063700656,
+            0.8413447460685429, 1.9544997361036416, 4.999998566742141};
+        Kernels.gelu(x, 0, x.length);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(want[i], x[i], 2e-7 * Math.max(1, Math.abs(want[i])), "gelu index " + i);
+        }
+        // erf itself (math.erf values)
+        assertEquals(0.8427007929497149, Kernels.erf(1.0), 2e-7);
+        assertEquals(-0.9661051464753108, Kernels.erf(-1.5), 2e-7);
+        assertEquals(0.5204998778130465, Kernels.erf(0.5), 2e-7);
+    }
 }

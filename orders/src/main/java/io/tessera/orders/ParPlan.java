@@ -2,6 +2,7 @@ package io.tessera.orders;
 
 import io.tessera.core.spi.GridSize;
 import io.tessera.core.spi.Group;
+import io.tessera.core.spi.RegionPlan;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +16,7 @@ import java.util.List;
  * <p>A PAR-family adapter checks {@link #regions()} against the model (a PAR-4× model needs 4) and
  * can map (region, local) to cells with {@link #cell(int, int)}.
  */
-public final class ParPlan extends FixedPlan {
+public final class ParPlan extends FixedPlan implements RegionPlan {
     private final GridSize grid;
     private final int side;
 
@@ -26,6 +27,7 @@ public final class ParPlan extends FixedPlan {
     }
 
     /** Number of regions n = M². */
+    @Override
     public int regions() {
         return side * side;
     }

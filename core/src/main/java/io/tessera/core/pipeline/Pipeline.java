@@ -6,8 +6,12 @@ import io.tessera.core.config.ConfigNode;
 import io.tessera.core.decode.FamilyAdapter;
 import io.tessera.core.decode.Generator;
 import io.tessera.core.decode.LlamaGenAdapter;
+import io.tessera.core.decode.LpdAdapter;
+import io.tessera.core.decode.ParAdapter;
 import io.tessera.core.decode.SamplingConfig;
 import io.tessera.core.model.LlamaGenModel;
+import io.tessera.core.model.LpdModel;
+import io.tessera.core.model.ParModel;
 import io.tessera.core.model.TokenizerModel;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.plugin.PluginRegistry;
@@ -53,6 +57,8 @@ public final class Pipeline implements AutoCloseable {
         this.modelCheckpoint = loaded.checkpoint();
         this.adapter = switch (model) {
             case LlamaGenModel m -> new LlamaGenAdapter(m);
+            case ParModel m -> new ParAdapter(m);
+            case LpdModel m -> new LpdAdapter(m);
             default -> throw new ConfigException("model.family: no adapter for family '" + model.family() + "'");
         };
         this.tokenizerModel = tokenizer.load(tokNode, spec.baseDir());

@@ -9,6 +9,15 @@ import io.tessera.core.checkpoint.DType;
 import io.tessera.core.decode.Rng;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenModel;
+import io.tessera.core.model.LpdModel;
+import io.tessera.core.model.ParModel;
+import io.tessera.core.config.ConfigNode;
+import io.tessera.core.decode.FamilyAdapter;
+import io.tessera.core.decode.Generator;
+import io.tessera.core.decode.LpdAdapter;
+import io.tessera.core.decode.ParAdapter;
+import io.tessera.core.decode.SamplingConfig;
+import io.tessera.core.spi.OrderScheduler;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.spi.BackendOptions;
@@ -20,6 +29,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
+import java.util.Set;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +55,11 @@ import org.junit.jupiter.api.Test;
  *       group-bidirectional pass): ‖a − b‖₂ / ‖b‖₂ &lt; {@value #LOGITS_TOLERANCE} per pass, for F32 and BF16
  *       weights, grouped-query attention, 6 heads of dim 20 and a GPT-B-shaped model (tag
  *       {@value #LARGE_TAG});</li>
+ *   <li>PAR (transition tokens, group-bidirectional passes) and LPD (ViT, position queries, fused cache
+ *       overwrite, fake_latent null class) logits of every pass of a whole generation through the family's
+ *       adapter and order ({@link FamilyPasses}), F32 and BF16 weights, same tolerance;</li>
+ *   <li>greedy CFG generations of PAR (par order) and LPD (random order, linear CFG) through the
+ *       {@link Generator}: identical token grids and pass counts;</li>
  *   <li>VQ decoder images: max |a − b| &lt; {@value #IMAGE_TOLERANCE};</li>
  *   <li>greedy CFG raster generation: identical token grids;</li>
  *   <li>{@link GptSession#reset} zero-fills (a generation after reset equals one on a fresh cache) and
@@ -63,6 +79,19 @@ public abstract class BackendContractTest {
 
     /** The backend under test; called once per test. */
     protected abstract ComputeBackend backend();
+
+    /**
+     * The model families this backend claims to implement (default: all of {@code llamagen}, {@code par}, {@code lpd}).
+     * A backend still being written narrows it, and the cases of the other families are skipped (reported as
+     * skipped, never as passed); every family it lists must pass.
+     */
+    protected Set<String> families() {
+        return Set.of("llamagen", "par", "lpd");
+    }
+
+    private void requireFamily(String family) {
+        Assumptions.assumeTrue(families().contains(family), () -> backend().name() + " does not claim family " + family);
+    }
 
     /** The {@code backend:} node given to every open; a fresh instance per call (backends mark keys read). */
     protected BackendOptions options() {
@@ -109,6 +138,81 @@ public abstract class BackendContractTest {
                 double[] expected = oracle.forwardExact(p.batch());
                 assertLogitsClose(describe(model) + ", pass " + p.name(), p.batch(), model.vocabSize(), expected, actual);
             }
+        }
+    }
+
+    // ---- PAR and LPD ----
+
+    @Test
+    public void parF32PassesMatchReference() {
+        requireFamily("par");
+        ParModel m = ContractModels.par(ContractModels.parTiny(1024), ContractModels.GPT_SEED, DType.F32);
+        checkFamilyPasses("par F32", new ParAdapter(m), FamilyPasses.parOrder(4), new ReferenceLlamaGen(m), 7);
+    }
+
+    @Test
+    public void parBf16PassesMatchReference() {
+        requireFamily("par");
+        ParModel m = ContractModels.par(ContractModels.parTiny(1024), ContractModels.GPT_SEED, DType.BF16);
+        checkFamilyPasses("par BF16", new ParAdapter(m), FamilyPasses.parOrder(4), new ReferenceLlamaGen(m), 5);
+    }
+
+    @Test
+    public void lpdF32PassesMatchReference() {
+        requireFamily("lpd");
+        LpdModel m = ContractModels.lpd(ContractModels.lpdTiny(1024), ContractModels.GPT_SEED, DType.F32);
+        checkFamilyPasses("lpd F32", new LpdAdapter(m), FamilyPasses.randomOrder(1, 2, 3, 4, 6), new ReferenceLpd(m), 7);
+    }
+
+    @Test
+    public void lpdBf16PassesMatchReference() {
+        requireFamily("lpd");
+        LpdModel m = ContractModels.lpd(ContractModels.lpdTiny(1024), ContractModels.GPT_SEED, DType.BF16);
+        checkFamilyPasses("lpd BF16", new LpdAdapter(m), FamilyPasses.randomOrder(1, 2, 3, 4, 6), new ReferenceLpd(m), 2);
+    }
+
+    private void checkFamilyPasses(String what, FamilyAdapter adapter, OrderScheduler order, GptSession oracle, int classId) {
+        List<ForwardBatch> passes = FamilyPasses.passes(adapter, order, classId, 13);
+        int cap = adapter.capacity();
+        int vocab = adapter.model().vocabSize();
+        try (GptSession session = backend().openModel(adapter.model(), options())) {
+            oracle.reset(2, cap);
+            session.reset(2, cap);
+            for (int p = 0; p < passes.size(); p++) {
+                ForwardBatch b = passes.get(p);
+                float[] actual = session.forward(b);
+                double[] expected = oracle instanceof ReferenceLpd r ? r.forwardExact(b) : ((ReferenceLlamaGen) oracle).forwardExact(b);
+                assertLogitsClose(what + ", pass " + p + " of " + passes.size(), b, vocab, expected, actual);
+            }
+        }
+    }
+
+    @Test
+    public void greedyParGenerationMatchesReference() {
+        requireFamily("par");
+        ParModel m = ContractModels.par(ContractModels.parTiny(512), ContractModels.GPT_SEED, DType.F32);
+        checkGreedyGeneration(new ParAdapter(m), FamilyPasses.parOrder(4), new ReferenceLlamaGen(m), "constant", 7);
+    }
+
+    @Test
+    public void greedyLpdGenerationMatchesReference() {
+        requireFamily("lpd");
+        LpdModel m = ContractModels.lpd(ContractModels.lpdTiny(512), ContractModels.GPT_SEED, DType.F32);
+        checkGreedyGeneration(new LpdAdapter(m), FamilyPasses.randomOrder(1, 2, 3, 4, 6), new ReferenceLpd(m), "linear", 5);
+    }
+
+    private void checkGreedyGeneration(FamilyAdapter adapter, OrderScheduler order, GptSession oracle, String schedule, int passes) {
+        SamplingConfig greedy = new SamplingConfig(1.0, 0, 1.0, GREEDY_CFG_SCALE, -1, schedule, true, 0);
+        int[] classes = {3, 8};
+        Generator.Result expected = new Generator(adapter, oracle, order, ConfigNode.empty("order"), greedy).generate(classes, 2, null);
+        Generator.Result actual;
+        try (GptSession session = backend().openModel(adapter.model(), options())) {
+            actual = new Generator(adapter, session, order, ConfigNode.empty("order"), greedy).generate(classes, 2, null);
+        }
+        for (int i = 0; i < classes.length; i++) {
+            assertEquals(passes, expected.passes()[i], "passes of image " + i);
+            assertArrayEquals(expected.tokens()[i], actual.tokens()[i], "greedy CFG-" + GREEDY_CFG_SCALE + " " + schedule + " "
+                    + adapter.model().family() + " tokens of class " + classes[i]);
         }
     }
 

@@ -6,6 +6,12 @@ import io.tessera.core.checkpoint.Tensor;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.model.LlamaGenWeights;
+import io.tessera.core.model.LpdConfig;
+import io.tessera.core.model.LpdModel;
+import io.tessera.core.model.LpdWeights;
+import io.tessera.core.model.ParConfig;
+import io.tessera.core.model.ParModel;
+import io.tessera.core.model.ParWeights;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.testing.RandomWeights;
@@ -61,6 +67,48 @@ public final class ContractModels {
         return new LlamaGenConfig(64, 2, 4, 4, 256, Float.NaN, 1e-5f, 10000f, 512, 10, 1, 0.1f, 4);
     }
 
+    /** PAR-4× on a 4×4 grid: dim 64, 2 layers, 4 heads of 16, vocab {@code vocab}, 10 classes (7 passes). */
+    public static ParConfig parTiny(int vocab) {
+        return new ParConfig(new LlamaGenConfig(64, 2, 4, 4, 256, Float.NaN, 1e-5f, 10000f, vocab, 10, 1, 0.1f, 4), 4);
+    }
+
+    /** LPD on a 4×4 grid: dim 64, 2 blocks, 4 heads of 16, MLP 256, vocab {@code vocab}, 10 classes, eps 1e-6. */
+    public static LpdConfig lpdTiny(int vocab) {
+        return new LpdConfig(64, 2, 4, 4.0, vocab, 10, 1e-6f, 4);
+    }
+
+    /** The suite's PAR model: the LlamaGen tensors as {@link #llamaGen} makes them, plus the transition tokens. */
+    public static synchronized ParModel par(ParConfig c, long seed, DType dtype) {
+        String key = "par " + c + " " + seed + " " + dtype;
+        if (CACHE.get(key) instanceof ParModel m) {
+            return m;
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        RandomWeights.par(c, seed).forEach((name, t) -> tensors.put(name, isBlockProjection(name) ? unitGain(t) : t));
+        ParModel m = new ParModel(c, new ParWeights(c, new MemoryCheckpoint("contract-par-seed" + seed + "-" + dtype, convert(tensors, dtype))));
+        CACHE.put(key, m);
+        return m;
+    }
+
+    /**
+     * The suite's LPD model: {@code RandomWeights.lpd(c, seed)} (unit-gain projections) with fc1 ×2 and fc2 ×4, so that
+     * GELU inputs spread over [−4, 4] and the MLP dominates the residual stream: a tanh-approximated GELU then moves the
+     * logits well beyond the tolerance (with unit gain only, by 1.2e-4); stored as {@code dtype}.
+     */
+    public static synchronized LpdModel lpd(LpdConfig c, long seed, DType dtype) {
+        String key = "lpd " + c + " " + seed + " " + dtype;
+        if (CACHE.get(key) instanceof LpdModel m) {
+            return m;
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        RandomWeights.lpd(c, seed).forEach((name, t) -> tensors.put(name,
+                name.endsWith("mlp.fc1.weight") ? scaled(t, 2) : name.endsWith("mlp.fc2.weight") ? scaled(t, 4) : t));
+        LpdModel m = new LpdModel(c, new LpdWeights(c, new MemoryCheckpoint("contract-lpd-seed" + seed + "-" + dtype,
+                convert(tensors, dtype))));
+        CACHE.put(key, m);
+        return m;
+    }
+
     /** The VQ decoder of the golden files: 64 codes of dim 8, z 32, ch 32, ch_mult [1, 2], 2 blocks per level. */
     public static VqConfig tinyVq() {
         return new VqConfig(64, 8, true, 32, 32, new int[] {1, 2}, 1, 3);
@@ -114,6 +162,14 @@ public final class ContractModels {
         return name.endsWith("attention.wqkv.weight") || name.endsWith("attention.wo.weight")
                 || name.endsWith("feed_forward.w1.weight") || name.endsWith("feed_forward.w3.weight")
                 || name.endsWith("feed_forward.w2.weight");
+    }
+
+    private static Tensor scaled(Tensor t, double factor) {
+        float[] v = t.toFloatArray();
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (v[i] * factor);
+        }
+        return Tensor.ofFloats(t.name(), t.shape(), v);
     }
 
     /** {@code t} [out, in] drawn with std 0.02, rescaled to std 1/√in. */

@@ -4,6 +4,7 @@ import io.tessera.core.BackendException;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.model.LlamaGenWeights;
+import io.tessera.core.model.ParModel;
 import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
@@ -12,14 +13,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The oracle for the LlamaGen c2i GPT ({@code autoregressive/models/gpt.py}): a naive scalar forward
+ * The oracle for the LlamaGen c2i GPT ({@code autoregressive/models/gpt.py}) and for PAR, the same GPT with
+ * transition tokens (PAR {@code autoregressive/models/gpt.py}): a naive scalar forward
  * pass with a KV cache, in double precision, written to be read rather than to be fast. Every backend is
  * compared with it by {@link BackendContractTest}.
  *
  * <p>Semantics (ALGORITHMS.md Part A §3, §4; {@link ForwardBatch}):
  * <ul>
  *   <li>embedding: CLASS → {@code cls_embedding.embedding_table[id]}, TOKEN → {@code tok_embeddings[id]};
- *       QUERY entries do not exist in this family and are refused;</li>
+ *       QUERY → PAR's transition token {@code spe_tok_embeddings.special_embeddings[id]} (refused for llamagen);
+ *       a PAR transition token sits at position 0, whose zero RoPE row zeroes its q and k as for the class;</li>
  *   <li>each block: {@code x = RMSNorm(h)·w}; {@code qkv = wqkv·x} split [n_head·hd | n_kv·hd | n_kv·hd];
  *       2-D RoPE on q and k at the entry's position ({@link #ropeCosSin}); every entry's k and v are written
  *       to its cache slot before any attention is computed; each query head h attends with scale
@@ -32,8 +35,9 @@ import java.util.List;
  * is in double and uses {@link StrictMath}, so the results are the same bits on every machine.
  */
 public final class ReferenceLlamaGen implements GptSession {
-    private final LlamaGenModel model;
+    private final ModelSpec model;
     private final LlamaGenConfig c;
+    private final float[] queryTable; // [n − 1, dim] PAR transition tokens, or null (llamagen)
     private final int hd;
     private final float[] clsTable;   // [classes(+1), dim]
     private final float[] tokTable;   // [vocab, dim]
@@ -47,10 +51,19 @@ public final class ReferenceLlamaGen implements GptSession {
     private double[][][][] values;    // [layer][row][slot][n_kv·hd]
 
     public ReferenceLlamaGen(LlamaGenModel model) {
+        this(model, model.weights(), null);
+    }
+
+    /** PAR: the LlamaGen GPT plus the transition-token table for QUERY entries. */
+    public ReferenceLlamaGen(ParModel model) {
+        this(model, model.weights().gpt(), model.weights().transition().toFloatArray());
+    }
+
+    private ReferenceLlamaGen(ModelSpec model, LlamaGenWeights w, float[] queryTable) {
         this.model = model;
-        this.c = model.config();
+        this.c = w.config();
         this.hd = c.headDim();
-        LlamaGenWeights w = model.weights();
+        this.queryTable = queryTable;
         clsTable = w.clsEmbedding().toFloatArray();
         tokTable = w.tokEmbeddings().toFloatArray();
         for (LlamaGenWeights.Layer l : w.layers()) {
@@ -205,7 +218,14 @@ public final class ReferenceLlamaGen implements GptSession {
                 table = tokTable;
                 tableRows = c.vocabSize();
             }
-            default -> throw new BackendException("reference: family llamagen has no " + kind + " entries");
+            case QUERY -> {
+                if (queryTable == null) {
+                    throw new BackendException("reference: family llamagen has no " + kind + " entries");
+                }
+                table = queryTable;
+                tableRows = queryTable.length / c.dim();
+            }
+            default -> throw new BackendException("reference: unknown entry kind " + kind);
         }
         if (id < 0 || id >= tableRows) {
             throw new IllegalArgumentException("reference: " + kind + " id " + id + " outside [0, " + tableRows + ")");
