@@ -2,6 +2,7 @@ package io.tessera.torch;
 
 import io.tessera.core.BackendException;
 import io.tessera.core.model.LlamaGenModel;
+import io.tessera.core.model.LpdModel;
 import io.tessera.core.model.ParModel;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.spi.BackendOptions;
@@ -28,6 +29,7 @@ public final class TorchBackend implements ComputeBackend {
         return switch (model) {
             case LlamaGenModel m -> new TorchLlamaGen(m, TorchOptions.read(options));
             case ParModel m -> new TorchLlamaGen(m, TorchOptions.read(options));
+            case LpdModel m -> new TorchLpd(m, TorchOptions.read(options));
             default -> throw new BackendException("torch: family '" + model.family() + "' is not implemented");
         };
     }
