@@ -2,6 +2,8 @@ package io.tessera.torch;
 
 import io.tessera.core.BackendException;
 import io.tessera.core.model.LlamaGenModel;
+import io.tessera.core.model.LpdModel;
+import io.tessera.core.model.ParModel;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.spi.BackendOptions;
 import io.tessera.core.spi.ComputeBackend;
@@ -24,10 +26,12 @@ public final class TorchBackend implements ComputeBackend {
 
     @Override
     public GptSession openModel(ModelSpec model, BackendOptions options) {
-        if (model instanceof LlamaGenModel llamaGen) {
-            return new TorchLlamaGen(llamaGen, TorchOptions.read(options));
-        }
-        throw new BackendException("torch: family '" + model.family() + "' is not implemented");
+        return switch (model) {
+            case LlamaGenModel m -> new TorchLlamaGen(m, TorchOptions.read(options));
+            case ParModel m -> new TorchLlamaGen(m, TorchOptions.read(options));
+            case LpdModel m -> new TorchLpd(m, TorchOptions.read(options));
+            default -> throw new BackendException("torch: family '" + model.family() + "' is not implemented");
+        };
     }
 
     @Override

@@ -9,10 +9,4 @@ class TorchContractTest extends BackendContractTest {
     protected ComputeBackend backend() {
         return new TorchBackend();
     }
-
-    /** PAR and LPD forwards on libtorch are not written yet (see the families issue). */
-    @Override
-    protected java.util.Set<String> families() {
-        return java.util.Set.of("llamagen");
-    }
 }

@@ -15,12 +15,6 @@ class TorchCudaContractTest extends BackendContractTest implements RequiresCuda.
         return new TorchBackend();
     }
 
-    /** PAR and LPD forwards on libtorch are not written yet (see the families issue). */
-    @Override
-    protected java.util.Set<String> families() {
-        return java.util.Set.of("llamagen");
-    }
-
     @Override
     protected BackendOptions options() {
         return new BackendOptions(new ConfigNode("backend", Map.of("name", "torch", "device", "cuda")));
