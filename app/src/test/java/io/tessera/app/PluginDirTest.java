@@ -37,4 +37,23 @@ class PluginDirTest {
         CliTest.Run without = CliTest.run("orders", "--order", "spiral");
         assertEquals(Tessera.EXIT_ERROR, without.code());
     }
+
+    @Test
+    void aModelGeneratesWithThePluginOrder() throws Exception {
+        Path plugins = pluginsDir(tmp);
+        Path p = tmp.resolve("lpd.yaml");
+        Files.writeString(p, """
+                model: {family: lpd, decoder_embed_dim: 64, decoder_depth: 2, decoder_num_heads: 4, vqgan_vocab_size: 64, class_num: 10, grid: 8, checkpoint: 'random:0'}
+                tokenizer: {name: llamagen-vq, codebook_size: 64, codebook_embed_dim: 8, z_channels: 32, ch: 32, decoder_ch_mult: [1, 2], num_res_blocks: 1, checkpoint: 'random:1'}
+                backend: {name: cpu-vector}
+                order: {name: spiral, per_pass: 16}
+                sampling: {cfg_scale: 2.0, seed: 0}
+                """);
+        CliTest.Run r = CliTest.run("generate", "--plugins", plugins.toString(), "--pipeline", p.toString(), "--class", "1",
+                "--out", tmp.resolve("spiral.png").toString(), "-v");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("order: spiral") && r.out().contains("steps per image (forward passes): 4;"), r.out());
+        CliTest.Run noPlugin = CliTest.run("generate", "--pipeline", p.toString(), "--out", tmp.resolve("x.png").toString());
+        CliTest.assertOneLineError(noPlugin, Tessera.EXIT_ERROR, "unknown order 'spiral'");
+    }
 }

@@ -44,6 +44,10 @@ public final class Pipeline implements AutoCloseable {
 
     private Pipeline(PipelineSpec spec, PluginRegistry registry) {
         ConfigNode orderNode = spec.section("order");
+        // an order's `file` option (e.g. the explicit order) is a path relative to the pipeline file, like checkpoints
+        if (orderNode.has("file") && orderNode.raw().get("file") instanceof String f && !java.nio.file.Path.of(f).isAbsolute()) {
+            orderNode.put("file", spec.baseDir().resolve(f).normalize().toString());
+        }
         this.order = registry.order(orderNode.string("name", "raster"));
         this.orderOptions = orderNode;
         this.sampling = SamplingConfig.from(spec.section("sampling"));
