@@ -52,4 +52,23 @@ class FamiliesGenerateTest {
             assertTrue(r.out().contains("steps per image (forward passes): " + o[1]), o[0] + ": " + r.out());
         }
     }
+
+    @Test
+    void verboseStepsMatchThePapersNativeSchedules() throws Exception {
+        // PAR-4× at 24×24: 147 passes (PAR Table 2); LPD at 32×32 with 48 steps: 48 (LPD Table 1)
+        Path par = yaml("{family: par, dim: 32, n_layer: 1, n_head: 2, vocab_size: 64, num_classes: 10, grid: 24, regions: 4, checkpoint: 'random:0'}",
+                "{name: par, regions: 4}");
+        CliTest.Run r = CliTest.run("generate", "--pipeline", par.toString(), "--class", "0", "--out", tmp.resolve("p.png").toString(), "-v");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("steps per image (forward passes): 147;"), r.out());
+        Path lpd = yaml("{family: lpd, decoder_embed_dim: 32, decoder_depth: 1, decoder_num_heads: 2, vqgan_vocab_size: 64, class_num: 10, grid: 32, checkpoint: 'random:0'}",
+                "{name: lpd, steps: 48}");
+        CliTest.Run l = CliTest.run("generate", "--pipeline", lpd.toString(), "--class", "0", "--out", tmp.resolve("l.png").toString(), "-v");
+        assertEquals(0, l.code(), l.err());
+        assertTrue(l.out().contains("steps per image (forward passes): 48;"), l.out());
+        Path lpd16 = yaml("{family: lpd, decoder_embed_dim: 32, decoder_depth: 1, decoder_num_heads: 2, vqgan_vocab_size: 64, class_num: 10, grid: 16, checkpoint: 'random:0'}",
+                "{name: lpd, steps: 20}");
+        CliTest.Run l16 = CliTest.run("generate", "--pipeline", lpd16.toString(), "--class", "0", "--out", tmp.resolve("l16.png").toString(), "-v");
+        assertTrue(l16.out().contains("steps per image (forward passes): 20;"), l16.out());
+    }
 }
