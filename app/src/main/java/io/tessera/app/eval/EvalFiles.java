@@ -18,6 +18,13 @@ public final class EvalFiles {
      * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
      */
     public static void npzUint8(Path target, byte[] data, int... shape) {
+        long count = 1;
+        for (int s : shape) {
+            count *= s;
+        }
+        if (count != data.length) {
+            throw new IllegalArgumentException(target + ": " + data.length + " bytes for shape " + java.util.Arrays.toString(shape));
+        }
         try (NpzSink sink = new NpzSink(target, shape)) {
             sink.write(data, 0, data.length);
             sink.commit();

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.labels.XYItemLabelGenerator;
 import org.jfree.chart.plot.ValueMarker;
@@ -22,7 +21,7 @@ import org.jfree.data.xy.XYSeriesCollection;
  * The two plots of {@code tessera eval} (JFreeChart, rendered off-screen): quality (FD) against
  * forward passes per image, with the real-data floor as a dashed line, and generation latency per
  * image against passes. One series per order name (e.g. both zipar windows on one line), each point
- * labelled with its order spec; passes on a log axis.
+ * labelled with its order spec.
  */
 public final class Plots {
     static final int WIDTH = 900;
@@ -37,7 +36,7 @@ public final class Plots {
         if (report.floor() != null) {
             ValueMarker floor = new ValueMarker(report.floor().fd(), Color.DARK_GRAY,
                     new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1, new float[] {6, 4}, 0));
-            floor.setLabel(String.format(java.util.Locale.ROOT, "real data: train vs test, FD %.3f", report.floor().fd()));
+            floor.setLabel(String.format(java.util.Locale.ROOT, "real data: train vs test, FD %.4g", report.floor().fd()));
             floor.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
             floor.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
             plot.addRangeMarker(floor);
@@ -65,10 +64,9 @@ public final class Plots {
         }
         XYSeriesCollection data = new XYSeriesCollection();
         byName.values().forEach(data::addSeries);
-        LogAxis x = new LogAxis("forward passes per image");
-        x.setBase(2);
+        NumberAxis x = new NumberAxis("forward passes per image");
+        x.setAutoRangeIncludesZero(true);
         x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-        x.setSmallestValue(1);
         NumberAxis yAxis = new NumberAxis(yLabel);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         XYItemLabelGenerator gen = (dataset, series, item) -> {

@@ -90,11 +90,11 @@ public final class ResultTable {
                 continue;
             }
             rows.add(new String[] {r.label(), cell(r.passesPerImage(), 1), cell(r.tokensPerPass(), 2), cell(r.genMsPerImage(), 2),
-                    cell(r.genMsPerBatch(), 1), cell(r.decodeMsPerImage(), 2), cell(r.fd(), 3), cell(100 * r.accuracy(), 1)});
+                    cell(r.genMsPerBatch(), 1), cell(r.decodeMsPerImage(), 2), fd(r.fd()), cell(100 * r.accuracy(), 1)});
         }
         RealDataFloor f = report.floor();
         if (f != null) {
-            rows.add(new String[] {"real data", "", "", "", "", "", cell(f.fd(), 3), cell(100 * f.accuracy(), 1)});
+            rows.add(new String[] {"real data", "", "", "", "", "", fd(f.fd()), cell(100 * f.accuracy(), 1)});
         }
         int[] w = new int[head.length];
         for (int c = 0; c < head.length; c++) {
@@ -142,6 +142,11 @@ public final class ResultTable {
 
     private static String cell(double v, int decimals) {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%." + decimals + "f", v) : "-";
+    }
+
+    /** Four significant digits: FDs range from 1e-4 (real vs real) to 1e2. */
+    private static String fd(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4g", v) : "-";
     }
 
     private static String num(double v, int decimals) {

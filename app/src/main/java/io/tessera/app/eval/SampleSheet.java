@@ -16,9 +16,25 @@ import java.util.List;
  */
 public final class SampleSheet {
     private static final int GAP = 2;
-    private static final int LABEL_WIDTH = 170;
+    private static final Font FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
 
     private SampleSheet() {
+    }
+
+    /** Width of the label column: the widest label plus margins. */
+    private static int labelWidth(List<String> labels) {
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = probe.createGraphics();
+        try {
+            java.awt.FontMetrics m = g.getFontMetrics(FONT);
+            int w = 0;
+            for (String l : labels) {
+                w = Math.max(w, m.stringWidth(l));
+            }
+            return w + 16;
+        } finally {
+            g.dispose();
+        }
     }
 
     /**
@@ -40,7 +56,8 @@ public final class SampleSheet {
             labels.add(r.ran() ? String.format(java.util.Locale.ROOT, "%s  (%.0f passes)", r.label(), r.passesPerImage()) : r.label());
             rows.add(images.get(i));
         }
-        int width = LABEL_WIDTH + columns * (cell + GAP) + GAP;
+        int labelWidth = labelWidth(labels);
+        int width = labelWidth + columns * (cell + GAP) + GAP;
         int height = rows.size() * (cell + GAP) + GAP;
         BufferedImage img = new BufferedImage(width, Math.max(height, 1), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -48,7 +65,7 @@ public final class SampleSheet {
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, width, height);
             g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            g.setFont(FONT);
             int plane = size * size;
             for (int row = 0; row < rows.size(); row++) {
                 int y0 = GAP + row * (cell + GAP);
@@ -57,12 +74,12 @@ public final class SampleSheet {
                 float[] data = rows.get(row);
                 if (data == null) {
                     g.setColor(Color.GRAY);
-                    g.drawString("skipped: cannot drive this model", LABEL_WIDTH + GAP, y0 + cell / 2 + 5);
+                    g.drawString("skipped: cannot drive this model", labelWidth + GAP, y0 + cell / 2 + 5);
                     continue;
                 }
                 int k = Math.min(columns, data.length / (3 * plane));
                 for (int i = 0; i < k; i++) {
-                    int x0 = LABEL_WIDTH + GAP + i * (cell + GAP);
+                    int x0 = labelWidth + GAP + i * (cell + GAP);
                     int base = i * 3 * plane;
                     for (int y = 0; y < size; y++) {
                         for (int x = 0; x < size; x++) {
