@@ -54,8 +54,7 @@ public final class ClassifierFeatures implements FeatureExtractor {
         if (!Files.isRegularFile(file)) {
             throw new ConfigException("--classifier " + file + ": no such file");
         }
-        ClassifierFeatures c = new ClassifierFeatures(loadNet(file, device), "classifier " + file.getFileName() + " (" + device + ")");
-        return c;
+        return new ClassifierFeatures(loadNet(file, device), "classifier " + file.getFileName() + " (" + device + ")");
     }
 
     private static Net loadNet(Path file, String device) {

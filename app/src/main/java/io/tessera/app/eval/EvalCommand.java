@@ -46,7 +46,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "NAME", description = "Backend (replaces the pipeline's backend section).")
     String backend;
 
-    @Option(names = "--set", paramLabel = "PATH=VALUE", description = "Override any pipeline field (repeatable); an order spec's own options win over --set order.KEY.")
+    @Option(names = "--set", paramLabel = "PATH=VALUE", description = "Override a pipeline field outside the order section, e.g. sampling.cfg_scale=2 (repeatable).")
     List<String> sets = new ArrayList<>();
 
     @Option(names = "--batch", paramLabel = "B", defaultValue = "16", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")

@@ -55,8 +55,8 @@ public final class Evaluation {
      * @param warmup           untimed images generated before each order's timed run, ≥ 0
      * @param seed             overrides {@code sampling.seed} when not null
      * @param backend          replaces the {@code backend:} section when not null
-     * @param sets             {@code path=value} overrides, applied after the backend and order
-     *                         (an order spec's own options win over {@code --set order.KEY})
+     * @param sets             {@code path=value} overrides of any section but {@code order} (order options
+     *                         belong in the order spec), applied after the backend section
      * @param out              output directory
      * @param referenceDir     Fashion-MNIST IDX directory (read only with an extractor)
      * @param referenceSamples images per real split (train and test) for the floor and the FD reference
@@ -105,6 +105,11 @@ public final class Evaluation {
         if (settings.warmup() < 0) {
             throw new ConfigException("--warmup must be ≥ 0, got " + settings.warmup());
         }
+        for (String set : settings.sets()) {
+            if (set.strip().startsWith("order.")) {
+                throw new ConfigException("--set " + set + ": order options go in the --order spec, as in zipar:window=4");
+            }
+        }
         if (settings.orders().isEmpty()) {
             throw new ConfigException("--order: no order to evaluate");
         }
@@ -123,6 +128,10 @@ public final class Evaluation {
             seed = base.sampling().seed();
             model = base.model().family() + ", grid " + grid + ", " + imageSize + " px";
             backendName = base.backend().name();
+            if (extractor != null && imageSize != FashionMnist.SIZE) {
+                throw new ConfigException("--classifier: the reference data are " + FashionMnist.SIZE + "×" + FashionMnist.SIZE
+                        + " Fashion-MNIST images, but this pipeline makes " + imageSize + "×" + imageSize + " images");
+            }
             Set<String> labels = new HashSet<>();
             for (String text : settings.orders()) {
                 OrderSpec os;
@@ -362,21 +371,12 @@ public final class Evaluation {
         return ps;
     }
 
-    /** The pipeline running {@code order}: the order section replaced, then --set, then the spec's own options. */
+    /** The pipeline running {@code order}: the base pipeline with its order section replaced by the spec. */
     private PipelineSpec orderSpec(OrderSpec order) {
-        PipelineSpec ps = settings.pipeline().get();
-        if (settings.backend() != null) {
-            ps.replaceSection("backend", settings.backend());
-        }
+        PipelineSpec ps = baseSpec();
         ps.replaceSection("order", order.name());
-        for (String s : settings.sets()) {
-            ps.set(s);
-        }
         for (var e : order.options().entrySet()) {
             ps.set("order." + e.getKey() + "=" + e.getValue());
-        }
-        if (settings.seed() != null) {
-            ps.set("sampling.seed=" + settings.seed());
         }
         return ps;
     }

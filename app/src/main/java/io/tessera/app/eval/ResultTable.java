@@ -45,7 +45,7 @@ public final class ResultTable {
         b.append("  \"seed\": ").append(report.seed()).append(",\n");
         b.append("  \"samples_per_order\": ").append(s.samples()).append(",\n");
         b.append("  \"batch\": ").append(s.batch()).append(",\n");
-        b.append("  \"warmup\": ").append(s.warmup()).append(",\n");
+        b.append("  \"warmup\": ").append(Math.min(s.warmup(), s.samples())).append(",\n");
         b.append("  \"extractor\": ").append(report.extractor() == null ? "null" : EvalFiles.jsonString(report.extractor())).append(",\n");
         RealDataFloor f = report.floor();
         if (f == null) {

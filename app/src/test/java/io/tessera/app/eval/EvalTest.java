@@ -207,11 +207,13 @@ class EvalTest {
                 {"--order", "zipar:window=0", "--samples", "2"},
                 {"--order", "nosuch", "--samples", "2"},
                 {"--order", "raster", "--order", "raster", "--samples", "2"},
+                {"--order", "zipar", "--set", "order.window=4", "--samples", "2"},
                 {"--order", "raster", "--samples", "2", "--classifier", tmp.resolve("missing.safetensors").toString()},
                 {"--order", "raster", "--samples", "2", "--classifier", Files.writeString(tmp.resolve("c.safetensors"), "x").toString(),
                         "--reference-data", tmp.toString()},
         };
         String[] expect = {"--order zipar:window=0: order.window", "--order nosuch: ", "--order raster: given twice",
+                "--set order.window=4: order options go in the --order spec",
                 "--classifier " + tmp.resolve("missing.safetensors") + ": no such file", "--classifier "};
         for (int i = 0; i < cases.length; i++) {
             String[] args = new String[cases[i].length + 3];
