@@ -7,11 +7,12 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /** Progress bars on stderr (me.tongfei:progressbar); silent when there is no terminal (logs, CI, tests). */
-final class Progress {
+public final class Progress {
     private Progress() {
     }
 
-    static ProgressBar bar(String task, long max, String unit, PrintWriter err) {
+    /** A bar for {@code max} units of {@code unit}, drawn on {@code err} only when it is a terminal. */
+    public static ProgressBar bar(String task, long max, String unit, PrintWriter err) {
         boolean tty = System.console() != null && System.console().isTerminal();
         ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setUnit(" " + unit, 1)
                 .setStyle(ProgressBarStyle.ASCII).showSpeed().setUpdateIntervalMillis(tty ? 200 : 60_000)
