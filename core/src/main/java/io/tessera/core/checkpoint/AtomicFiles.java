@@ -16,17 +16,35 @@ import java.nio.file.StandardOpenOption;
  * forced to disk and then renamed over the target with {@code ATOMIC_MOVE}. On any failure the
  * temporary file is deleted and the target is left as it was: readers never see a half-written file.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
     /** Writes the whole content through the channel (positioned at 0, empty). */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void write(FileChannel out) throws IOException;
     }
+
+    /** Writes the whole content to a stream. */
+    @FunctionalInterface
+    public interface StreamBody {
+        void write(java.io.OutputStream out) throws IOException;
+    }
+
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> READABLE =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
 
     private AtomicFiles() {
     }
 
-    static void write(Path target, Body body) {
+    /** {@link #write(Path, Body)} for content produced as a stream (images, arrays, text). */
+    public static void writeStream(Path target, StreamBody body) {
+        write(target, ch -> {
+            java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16);
+            body.write(out);
+            out.flush();
+        });
+    }
+
+    public static void write(Path target, Body body) {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (Files.isDirectory(abs)) {
@@ -42,6 +60,9 @@ final class AtomicFiles {
                 body.write(ch);
                 ch.force(true);
             }
+            if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+                Files.setPosixFilePermissions(tmp, READABLE); // temp files start 0600; outputs are ordinary files
+            }
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;
         } catch (AtomicMoveNotSupportedException e) {
@@ -49,6 +70,8 @@ final class AtomicFiles {
         } catch (IOException | IllegalStateException | IndexOutOfBoundsException e) {
             // IllegalStateException: a source tensor's memory was released (its checkpoint closed) mid-write.
             throw new CheckpointException(target + ": write failed (" + FileMapping.oneLine(e) + ")", e);
+        } catch (RuntimeException e) {
+            throw e;
         } finally {
             if (tmp != null) {
                 try {
@@ -61,7 +84,7 @@ final class AtomicFiles {
     }
 
     /** Writes all of {@code seg} to {@code out} at its current position, in bounded chunks. */
-    static void writeSegment(FileChannel out, MemorySegment seg, ByteBuffer staging) throws IOException {
+    public static void writeSegment(FileChannel out, MemorySegment seg, ByteBuffer staging) throws IOException {
         long done = 0;
         long n = seg.byteSize();
         MemorySegment stage = MemorySegment.ofBuffer(staging.clear());
@@ -73,7 +96,7 @@ final class AtomicFiles {
         }
     }
 
-    static void writeFully(FileChannel out, ByteBuffer buf) throws IOException {
+    public static void writeFully(FileChannel out, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {
             out.write(buf);
         }
