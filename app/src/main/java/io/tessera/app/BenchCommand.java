@@ -14,11 +14,11 @@ import io.tessera.core.model.VqWeights;
 import io.tessera.core.plugin.PluginRegistry;
 import io.tessera.core.spi.BackendOptions;
 import io.tessera.core.spi.ComputeBackend;
-import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.VqDecoderSession;
 import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.testing.SyntheticPasses;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -259,28 +259,8 @@ public final class BenchCommand implements Callable<Integer> {
         return ms[ms.length / 2];
     }
 
-    /** {@code len} entries at slots [first, first + len) for every row, causal by slot. */
     private ForwardBatch pass(int first, int len, int cap) {
-        int n = rows * len;
-        EntryKind[] kinds = new EntryKind[n];
-        int[] ids = new int[n];
-        int[] pos = new int[n];
-        int[] slots = new int[n];
-        boolean[] vis = new boolean[n * cap];
-        for (int r = 0; r < rows; r++) {
-            for (int t = 0; t < len; t++) {
-                int k = r * len + t;
-                int slot = first + t;
-                kinds[k] = slot == 0 ? EntryKind.CLASS : EntryKind.TOKEN;
-                ids[k] = slot == 0 ? (r < rows / 2 ? 1 : 1000) : (slot * 7919) % 16384;
-                pos[k] = slot;
-                slots[k] = slot;
-                for (int j = 0; j <= slot; j++) {
-                    vis[k * cap + j] = true;
-                }
-            }
-        }
-        return new ForwardBatch(rows, len, kinds, ids, pos, slots, vis);
+        return SyntheticPasses.raster(rows, first, len, cap);
     }
 
     private static double timeVq(VqDecoderSession d) {

@@ -2,7 +2,6 @@ package io.tessera.torch;
 
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.VqConfig;
-import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.VqDecoderSession;
@@ -52,26 +51,8 @@ class TorchBench {
         }
     }
 
-    /** {@code length} entries per row starting at slot {@code first} (slot 0 = class), causal visibility. */
     private static ForwardBatch pass(int rows, int first, int length, int cap) {
-        int n = rows * length;
-        EntryKind[] kinds = new EntryKind[n];
-        int[] ids = new int[n];
-        int[] pos = new int[n];
-        int[] slots = new int[n];
-        boolean[] vis = new boolean[n * cap];
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < length; i++) {
-                int e = r * length + i;
-                int slot = first + i;
-                kinds[e] = slot == 0 ? EntryKind.CLASS : EntryKind.TOKEN;
-                ids[e] = slot == 0 ? (r == 0 ? 207 : 1000) : (slot * 7919) % 16384;
-                pos[e] = slot;
-                slots[e] = slot;
-                Arrays.fill(vis, e * cap, e * cap + slot + 1, true);
-            }
-        }
-        return new ForwardBatch(rows, length, kinds, ids, pos, slots, vis);
+        return io.tessera.core.testing.SyntheticPasses.raster(rows, first, length, cap);
     }
 
     @Test
