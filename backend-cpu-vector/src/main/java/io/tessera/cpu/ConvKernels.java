@@ -4,10 +4,11 @@ import io.tessera.core.BackendException;
 import io.tessera.core.model.VqWeights;
 
 /**
- * Convolutions of the VQ decoder: Conv2d with stride 1, padding k/2, k ∈ {1, 3}, bias, and an
- * optional nearest-×2 upsample of the input fused in front. Two implementations compute the same
- * function: {@link VectorConvKernels} (a register-blocked GEMM on weights packed once per session)
- * and {@link ScalarConvKernels} (direct loops, the reference). Results do not depend on the thread
+ * The kernels of the convolutional VQ decoder: Conv2d with stride 1, padding k/2, k ∈ {1, 3}, bias,
+ * and an optional nearest-×2 upsample of the input fused in front; GroupNorm with optional swish.
+ * Two implementations compute the same functions: {@link VectorConvKernels} (a register-blocked
+ * GEMM on weights packed once per session; vectorised GroupNorm) and {@link ScalarConvKernels}
+ * (direct loops and {@link Kernels#groupNorm}, the references). Results do not depend on the thread
  * count: work is split over independent outputs and every output's reduction runs in one fixed order.
  */
 abstract sealed class ConvKernels permits ScalarConvKernels, VectorConvKernels {
@@ -45,4 +46,12 @@ abstract sealed class ConvKernels permits ScalarConvKernels, VectorConvKernels {
      * (the input is read at (y/2, x/2)).
      */
     abstract void conv(Parallel pool, Packed p, float[] in, int h, int w, boolean upsample, float[] out);
+
+    /**
+     * GroupNorm of one image x [C, hw] for groups g in [gFrom, gTo), as {@link Kernels#groupNorm}:
+     * mean and biased variance over each group of C/groups contiguous channels, then per-channel
+     * affine and, when {@code swish}, x·σ(x). Writes out (may be x).
+     */
+    abstract void groupNorm(float[] x, float[] out, int channels, int hw, int groups, float[] gamma, float[] beta,
+                            float eps, boolean swish, int gFrom, int gTo);
 }

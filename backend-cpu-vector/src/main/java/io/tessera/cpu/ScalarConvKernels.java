@@ -3,7 +3,8 @@ package io.tessera.cpu;
 /**
  * Direct-loop reference convolution (selected with {@code kernels: scalar}): for every output,
  * bias + Σ over (ci, ky, kx) in that order of weight · input, skipping taps in the zero padding.
- * Weights stay in torch order [cout, cin·k·k]. Split over output channels.
+ * Weights stay in torch order [cout, cin·k·k]. Split over output channels. GroupNorm is
+ * {@link Kernels#groupNorm}.
  */
 final class ScalarConvKernels extends ConvKernels {
 
@@ -46,5 +47,11 @@ final class ScalarConvKernels extends ConvKernels {
                 }
             }
         });
+    }
+
+    @Override
+    void groupNorm(float[] x, float[] out, int channels, int hw, int groups, float[] gamma, float[] beta, float eps,
+                   boolean swish, int gFrom, int gTo) {
+        Kernels.groupNorm(x, out, channels, hw, groups, gamma, beta, eps, swish, gFrom, gTo);
     }
 }

@@ -2,6 +2,7 @@ package io.tessera.cpu;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -69,8 +70,9 @@ final class VectorConvKernels extends ConvKernels {
         final int w2 = ks == 3 ? ow + 2 : ow;                  // source row stride
         final int plane = ks == 3 ? (oh + 2) * w2 : oh * ow;   // source channel stride
         final int positions = oh * w2;                         // padded output positions (junk columns included)
-        final int blocks = (positions + NB - 1) / NB;
-        final int pr = blocks * NB;                            // computed positions: row stride of dst
+        final int tiles = (positions + NR - 1) / NR;           // micro-tiles along the positions
+        final int blocks = (tiles + TILES - 1) / TILES;        // tasks along the positions (the last may be short)
+        final int pr = tiles * NR;                             // computed positions: row stride of dst
         final int kDim = cin * ks * ks;
         final int maxOff = ks == 3 ? 2 * w2 + 2 : 0;
         final int srcLen = Math.max(cin * plane, (cin - 1) * plane + pr + maxOff);
@@ -96,6 +98,7 @@ final class VectorConvKernels extends ConvKernels {
         pool.range(blocks * groups, (from, to) -> {
             for (int t = from; t < to; t++) {
                 int p0 = (t / groups) * NB;
+                int p1 = Math.min(pr, p0 + NB);
                 int g = t % groups;
                 int panel1 = Math.min(panels, (g + 1) * PANELS_PER_TASK);
                 for (int k0 = 0; k0 < kDim; k0 += kStep) {
@@ -103,7 +106,7 @@ final class VectorConvKernels extends ConvKernels {
                     for (int panel = g * PANELS_PER_TASK; panel < panel1; panel++) {
                         int aOff = panel * kDim * MR;
                         int row = panel * MR * pr;
-                        for (int q = p0; q < p0 + NB; q += NR) {
+                        for (int q = p0; q < p1; q += NR) {
                             tile(a, aOff, src, boff, k0, k1, q, dst, row + q, pr);
                         }
                     }
@@ -218,5 +221,118 @@ final class VectorConvKernels extends ConvKernels {
     private static void store(FloatVector v0, FloatVector v1, float[] dst, int d) {
         v0.intoArray(dst, d);
         v1.intoArray(dst, d + L);
+    }
+
+    // ---------------------------------------------------------------- GroupNorm
+
+    /** Floats summed in one float vector before its lanes go into the double total. */
+    private static final int SUM_CHUNK = 64 * L;
+
+    /**
+     * Vectorised {@link Kernels#groupNorm}. Sums run in float vectors over chunks of SUM_CHUNK values,
+     * each chunk's lanes added in lane order into a double total (a fixed order: the result does not
+     * depend on threads). Scale and shift are formed in double as in the scalar reference, the affine
+     * is a float multiply then add (not an FMA, as there), and swish is v / (1 + exp(−v)) with
+     * {@link #exp}.
+     */
+    @Override
+    void groupNorm(float[] x, float[] out, int channels, int hw, int groups, float[] gamma, float[] beta, float eps,
+                   boolean swish, int gFrom, int gTo) {
+        int cpg = channels / groups;
+        float[] scratch = new float[L];
+        for (int g = gFrom; g < gTo; g++) {
+            int start = g * cpg * hw;
+            int count = cpg * hw;
+            double mean = sum(x, start, count, 0f, false, scratch) / count;
+            double sq = sum(x, start, count, (float) mean, true, scratch);
+            double rstd = 1.0 / Math.sqrt(sq / count + eps);
+            for (int c = g * cpg; c < (g + 1) * cpg; c++) {
+                float scale = (float) (rstd * gamma[c]);
+                float shift = (float) (beta[c] - rstd * gamma[c] * mean);
+                FloatVector vs = FloatVector.broadcast(F, scale);
+                FloatVector vb = FloatVector.broadcast(F, shift);
+                int o = c * hw;
+                int i = 0;
+                for (; i + L <= hw; i += L) {
+                    FloatVector v = FloatVector.fromArray(F, x, o + i).mul(vs).add(vb);
+                    (swish ? silu(v) : v).intoArray(out, o + i);
+                }
+                for (; i < hw; i++) {
+                    float v = x[o + i] * scale + shift;
+                    out[o + i] = swish ? siluScalar(v) : v;
+                }
+            }
+        }
+    }
+
+    /** Σ x[start + i] (or Σ (x[start + i] − centre)² when {@code squares}) for i &lt; count, in double. */
+    private static double sum(float[] x, int start, int count, float centre, boolean squares, float[] scratch) {
+        FloatVector vc = FloatVector.broadcast(F, centre);
+        double total = 0;
+        int i = 0;
+        while (i + L <= count) {
+            int end = Math.min(count, i + SUM_CHUNK);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i + L <= end; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, start + i);
+                if (squares) {
+                    v = v.sub(vc);
+                    acc = v.fma(v, acc);
+                } else {
+                    acc = acc.add(v);
+                }
+            }
+            acc.intoArray(scratch, 0);
+            for (int j = 0; j < L; j++) {
+                total += scratch[j];
+            }
+        }
+        for (; i < count; i++) {
+            float v = x[start + i];
+            total += squares ? (double) (v - centre) * (v - centre) : v;
+        }
+        return total;
+    }
+
+    // exp(x) = 2^n · p(r), n = round(x / ln 2), r = x − n·ln 2 (Cody–Waite, two parts), p = Taylor to r⁷
+    // (relative error of p below 1e-8 on |r| ≤ ln2/2; the result is within 2 ulp of exp).
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693145751953125f;
+    private static final float LN2_LO = 1.42860677e-6f;
+    /** 1.5·2^23: adding it rounds a float of magnitude &lt; 2^22 to an integer held in the low mantissa bits. */
+    private static final float ROUND = 12582912f;
+    private static final int ROUND_BITS = 0x4B400000;
+
+    /**
+     * e^x for x clamped to [−87, 88] (no overflow, no subnormal scale), from adds, multiplies, FMAs
+     * and bit operations only: the same bits interpreted and compiled, unlike the Vector API's EXP.
+     */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(-87f).min(88f);
+        FloatVector t = x.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND));
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(F, 1f / 5040f);
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 720f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 120f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 24f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 6f));
+        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        FloatVector scale = t.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        return p.mul(scale);
+    }
+
+    /** silu(v) = v / (1 + e^−v), lane-wise. */
+    static FloatVector silu(FloatVector v) {
+        return v.div(exp(v.neg()).add(1f));
+    }
+
+    /** The same silu on one float (tails), through a one-lane-used vector so the bits match. */
+    private static float siluScalar(float v) {
+        return silu(FloatVector.broadcast(F, v)).lane(0);
     }
 }

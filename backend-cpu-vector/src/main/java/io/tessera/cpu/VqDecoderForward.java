@@ -167,7 +167,7 @@ final class VqDecoderForward implements VqDecoderSession {
         float[] out = new float[x.data.length];
         float[] gamma = norm.weight().toFloatArray(); // [C]
         float[] beta = norm.bias().toFloatArray();    // [C]
-        pool.range(GROUPS, (from, to) -> Kernels.groupNorm(x.data, out, x.channels, x.hw(), GROUPS, gamma, beta,
+        pool.range(GROUPS, (from, to) -> convKernels.groupNorm(x.data, out, x.channels, x.hw(), GROUPS, gamma, beta,
                 NORM_EPS, swish, from, to));
         return new Image(out, x.channels, x.h, x.w);
     }

@@ -90,4 +90,57 @@ class ConvKernelsTest {
             assertEquals(9f, up[35]);
         }
     }
+
+    @Test
+    void groupNormMatchesScalarOnTails() {
+        for (int hw : new int[] {1, 7, 33, 257, 1031}) {
+            int channels = 6;
+            int groups = 3;
+            float[] x = TestTensors.gaussian(hw, channels * hw);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = x[i] * 4f + 1.5f; // off-centre, |v| up to ~25 after the affine
+            }
+            float[] gamma = TestTensors.gaussian(hw + 1, channels);
+            float[] beta = TestTensors.gaussian(hw + 2, channels);
+            for (boolean swish : new boolean[] {false, true}) {
+                float[] expected = new float[x.length];
+                float[] actual = new float[x.length];
+                scalar.groupNorm(x, expected, channels, hw, groups, gamma, beta, 1e-6f, swish, 0, groups);
+                vector.groupNorm(x, actual, channels, hw, groups, gamma, beta, 1e-6f, swish, 0, groups);
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(expected[i], actual[i], 2e-6f * Math.max(1f, Math.abs(expected[i])),
+                            "hw " + hw + (swish ? " swish" : "") + " index " + i);
+                }
+                float[] split = new float[x.length];
+                vector.groupNorm(x, split, channels, hw, groups, gamma, beta, 1e-6f, swish, 0, 1);
+                vector.groupNorm(x, split, channels, hw, groups, gamma, beta, 1e-6f, swish, 1, groups);
+                assertArrayEquals(actual, split, "groups split over calls");
+            }
+        }
+    }
+
+    @Test
+    void vectorExpAndSilu() {
+        var f = VectorKernels.F;
+        float[] xs = new float[f.length()];
+        double worst = 0;
+        for (float x = -87f; x <= 88f; x += 0.0137f) {
+            java.util.Arrays.fill(xs, x);
+            float e = VectorConvKernels.exp(jdk.incubator.vector.FloatVector.fromArray(f, xs, 0)).lane(0);
+            float ref = (float) Math.exp(x);
+            worst = Math.max(worst, Math.abs(e - ref) / Math.ulp(ref));
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(worst <= 2, "exp within 2 ulp, worst " + worst);
+        float[] vs = {0f, -0f, 1f, -1f, 20f, -20f, 100f, -100f, 1e-30f, Float.NaN};
+        for (float v : vs) {
+            java.util.Arrays.fill(xs, v);
+            float s = VectorConvKernels.silu(jdk.incubator.vector.FloatVector.fromArray(f, xs, 0)).lane(0);
+            float ref = Kernels.silu(v);
+            if (Float.isNaN(v)) {
+                org.junit.jupiter.api.Assertions.assertTrue(Float.isNaN(s), "silu(NaN)");
+            } else {
+                assertEquals(ref, s, 1e-6f * Math.max(1f, Math.abs(ref)), "silu(" + v + ")");
+            }
+        }
+    }
 }
