@@ -30,6 +30,7 @@ final class LlamaGenForward implements GptSession {
     private final LlamaGenModel model;
     private final LlamaGenConfig config;
     private final Kernels kernels;
+    private final GptKernels gpt;
     private final Parallel pool;
     private final RopeTable rope;
 
@@ -49,6 +50,7 @@ final class LlamaGenForward implements GptSession {
         this.config = model.config();
         LlamaGenWeights w = model.weights();
         this.kernels = Kernels.of(options.vectorKernels());
+        this.gpt = GptKernels.of(options.vectorKernels());
         this.rope = new RopeTable(config.grid(), config.headDim(), config.ropeBase());
         this.clsEmbedding = Matrix.of(w.clsEmbedding());
         this.tokEmbeddings = Matrix.of(w.tokEmbeddings());
@@ -138,10 +140,12 @@ final class LlamaGenForward implements GptSession {
             // 8. h += w2(silu(w1 x) ⊙ w3 x), x = RMSNorm(h) · ffn_norm
             rmsNormRows(h, b.ffnNorm(), x, n, dim);
             pool.range(hidden, (from, to) -> {
-                kernels.matmul(b.w1(), from, to, x, n, gate);
-                kernels.matmul(b.w3(), from, to, x, n, up);
+                gpt.matmul(b.w1(), from, to, x, n, gate);
+                gpt.matmul(b.w3(), from, to, x, n, up);
+                for (int e = 0; e < n; e++) {
+                    Kernels.swiGlu(gate, up, e * hidden + from, e * hidden + to);
+                }
             });
-            Kernels.swiGlu(gate, up, 0, n * hidden);
             matmul(b.w2(), gate, n, proj);
             addInPlace(h, proj);
         }
@@ -162,7 +166,7 @@ final class LlamaGenForward implements GptSession {
 
     /** out [n, w.rows] = x [n, w.cols] · wᵀ, split over output rows. */
     private void matmul(Matrix w, float[] x, int n, float[] out) {
-        pool.range(w.rows(), (from, to) -> kernels.matmul(w, from, to, x, n, out));
+        pool.range(w.rows(), (from, to) -> gpt.matmul(w, from, to, x, n, out));
     }
 
     private static void addInPlace(float[] h, float[] d) {
@@ -200,15 +204,10 @@ final class LlamaGenForward implements GptSession {
                 int count = 0;
                 for (int s = 0; s < capacity; s++) {
                     if (visible[e * capacity + s]) {
-                        slots[count] = s;
-                        scores[count++] = kernels.dot(qkv, q, keys, s * kvDim + kvOff, hd) * scale;
+                        slots[count++] = s;
                     }
                 }
-                Kernels.softmax(scores, 0, count);
-                int out = e * dim + hq * hd;
-                for (int j = 0; j < count; j++) {
-                    kernels.axpy(scores[j], values, slots[j] * kvDim + kvOff, attn, out, hd);
-                }
+                gpt.attend(qkv, q, keys, values, kvDim, kvOff, hd, slots, count, scale, scores, attn, e * dim + hq * hd);
             }
         });
     }
