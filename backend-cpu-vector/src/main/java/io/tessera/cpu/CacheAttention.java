@@ -18,7 +18,7 @@ final class CacheAttention {
      * @param keyCache per (row · layers + layer): [capacity, n_kv · hd]
      * @param attn     out [n, n_head · hd]
      */
-    static void attend(Parallel pool, Kernels kernels, ForwardBatch batch, int layer, int layers, float[] qkv, int qkvDim,
+    static void attend(Parallel pool, GptKernels gpt, ForwardBatch batch, int layer, int layers, float[] qkv, int qkvDim,
                        int nHead, int nKv, int hd, float[][] keyCache, float[][] valueCache, int capacity, float[] attn) {
         final int kvDim = nKv * hd;
         final int group = nHead / nKv;
@@ -40,15 +40,10 @@ final class CacheAttention {
                 int count = 0;
                 for (int s = 0; s < capacity; s++) {
                     if (visible[e * capacity + s]) {
-                        slots[count] = s;
-                        scores[count++] = kernels.dot(qkv, q, keys, s * kvDim + kvOff, hd) * scale;
+                        slots[count++] = s;
                     }
                 }
-                Kernels.softmax(scores, 0, count);
-                int out = e * width + hq * hd;
-                for (int j = 0; j < count; j++) {
-                    kernels.axpy(scores[j], values, slots[j] * kvDim + kvOff, attn, out, hd);
-                }
+                gpt.attend(qkv, q, keys, values, kvDim, kvOff, hd, slots, count, scale, scores, attn, e * width + hq * hd);
             }
         });
     }

@@ -34,6 +34,7 @@ final class LlamaGenForward implements GptSession {
     private final ModelSpec model;
     private final LlamaGenConfig config;
     private final Kernels kernels;
+    private final GptKernels gpt;
     private final Parallel pool;
     private final RopeTable rope;
 
@@ -63,6 +64,7 @@ final class LlamaGenForward implements GptSession {
         this.config = w.config();
         this.queries = queries;
         this.kernels = Kernels.of(options.vectorKernels());
+        this.gpt = GptKernels.of(options.vectorKernels());
         this.rope = new RopeTable(config.grid(), config.headDim(), config.ropeBase());
         this.clsEmbedding = Matrix.of(w.clsEmbedding());
         this.tokEmbeddings = Matrix.of(w.tokEmbeddings());
@@ -139,7 +141,7 @@ final class LlamaGenForward implements GptSession {
             }
 
             // 6. attn = softmax(q·kᵀ/√hd over visible slots) · v, per entry and query head.
-            CacheAttention.attend(pool, kernels, batch, layer, blocks.length, qkv, qkvDim, nHead, nKv, hd, keyCache, valueCache,
+            CacheAttention.attend(pool, gpt, batch, layer, blocks.length, qkv, qkvDim, nHead, nKv, hd, keyCache, valueCache,
                     capacity, attn);
 
             // 7. h += attn · woᵀ
@@ -149,10 +151,12 @@ final class LlamaGenForward implements GptSession {
             // 8. h += w2(silu(w1 x) ⊙ w3 x), x = RMSNorm(h) · ffn_norm
             rmsNormRows(h, b.ffnNorm(), x, n, dim);
             pool.range(hidden, (from, to) -> {
-                kernels.matmul(b.w1(), from, to, x, n, gate);
-                kernels.matmul(b.w3(), from, to, x, n, up);
+                gpt.matmul(b.w1(), from, to, x, n, gate);
+                gpt.matmul(b.w3(), from, to, x, n, up);
+                for (int e = 0; e < n; e++) {
+                    Kernels.swiGlu(gate, up, e * hidden + from, e * hidden + to);
+                }
             });
-            Kernels.swiGlu(gate, up, 0, n * hidden);
             matmul(b.w2(), gate, n, proj);
             addInPlace(h, proj);
         }
@@ -191,7 +195,7 @@ final class LlamaGenForward implements GptSession {
 
     /** out [n, w.rows] = x [n, w.cols] · wᵀ, split over output rows. */
     private void matmul(Matrix w, float[] x, int n, float[] out) {
-        pool.range(w.rows(), (from, to) -> kernels.matmul(w, from, to, x, n, out));
+        pool.range(w.rows(), (from, to) -> gpt.matmul(w, from, to, x, n, out));
     }
 
     private static void addInPlace(float[] h, float[] d) {

@@ -34,6 +34,7 @@ final class LpdForward implements GptSession {
     private final LpdModel model;
     private final LpdConfig config;
     private final Kernels kernels;
+    private final GptKernels gpt;
     private final Parallel pool;
 
     private final Matrix classEmb;    // [class_num, dim]
@@ -58,6 +59,7 @@ final class LpdForward implements GptSession {
         this.config = model.config();
         LpdWeights w = model.weights();
         this.kernels = Kernels.of(options.vectorKernels());
+        this.gpt = GptKernels.of(options.vectorKernels());
         this.classEmb = Matrix.of(w.classEmb());
         this.tokenEmb = Matrix.of(w.tokenEmb());
         this.fakeLatent = w.fakeLatent().toFloatArray();
@@ -122,7 +124,7 @@ final class LpdForward implements GptSession {
                 System.arraycopy(qkv, e * 3 * dim + dim, keyCache[cache], slot, dim);
                 System.arraycopy(qkv, e * 3 * dim + 2 * dim, valueCache[cache], slot, dim);
             }
-            CacheAttention.attend(pool, kernels, batch, layer, blocks.length, qkv, 3 * dim, config.numHeads(), config.numHeads(),
+            CacheAttention.attend(pool, gpt, batch, layer, blocks.length, qkv, 3 * dim, config.numHeads(), config.numHeads(),
                     config.headDim(), keyCache, valueCache, capacity, attn);
 
             // 4. h += proj(attn)
@@ -140,7 +142,7 @@ final class LpdForward implements GptSession {
         // 6. logits = head(norm(h))   [n, vocab]
         layerNormRows(h, normW, normB, x, n, dim, eps);
         float[] logits = new float[n * config.vocabSize()];
-        pool.range(head.rows(), (from, to) -> kernels.matmul(head, from, to, x, n, logits));
+        pool.range(head.rows(), (from, to) -> gpt.matmul(head, from, to, x, n, logits));
         return logits;
     }
 
@@ -180,7 +182,7 @@ final class LpdForward implements GptSession {
 
     /** out [n, w.rows] = x · wᵀ + bias, split over output rows. */
     private void linear(Matrix w, float[] bias, float[] x, int n, float[] out) {
-        pool.range(w.rows(), (from, to) -> kernels.matmul(w, from, to, x, n, out));
+        pool.range(w.rows(), (from, to) -> gpt.matmul(w, from, to, x, n, out));
         for (int e = 0; e < n; e++) {
             kernels.addBias(out, e * w.rows(), bias, w.rows());
         }

@@ -35,7 +35,7 @@ final class VectorKernels extends Kernels {
         return "vector";
     }
 
-    private static int code(DType dt) {
+    static int code(DType dt) {
         return switch (dt) {
             case F32 -> DT_F32;
             case BF16 -> DT_BF16;
@@ -45,7 +45,7 @@ final class VectorKernels extends Kernels {
     }
 
     /** L weights starting at element {@code e}, widened to float. */
-    private static FloatVector load(MemorySegment seg, int dt, long e) {
+    static FloatVector load(MemorySegment seg, int dt, long e) {
         if (dt == DT_F32) {
             return FloatVector.fromMemorySegment(F, seg, e * Float.BYTES, LE);
         }
@@ -65,7 +65,7 @@ final class VectorKernels extends Kernels {
     }
 
     /** One weight widened to float (tails). */
-    private static float scalarAt(MemorySegment seg, int dt, long e) {
+    static float scalarAt(MemorySegment seg, int dt, long e) {
         return widen(seg, dt == DT_F32 ? DType.F32 : dt == DT_BF16 ? DType.BF16 : DType.F16, e);
     }
 

@@ -8,7 +8,7 @@ import io.tessera.core.spi.VqDecoderSession;
 /**
  * The LlamaGen VQ decoder ({@code tokenizer/tokenizer_image/vq_model.py}: codebook lookup,
  * post_quant_conv, Decoder) on the CPU. Activations are one image at a time, NCHW float32;
- * convolutions are im2col tiles times the weight matrix, split over pixel tiles.
+ * convolutions run on {@link ConvKernels} (a blocked GEMM on weights packed once per session).
  */
 final class VqDecoderForward implements VqDecoderSession {
     private static final int GROUPS = 32;
@@ -18,12 +18,16 @@ final class VqDecoderForward implements VqDecoderSession {
     private final VqWeights weights;
     private final VqConfig config;
     private final Kernels kernels;
+    private final ConvKernels convKernels;
     private final Parallel pool;
+    /** Conv weights packed for {@link #convKernels}, once per session (on first use). */
+    private final java.util.Map<VqWeights.Conv, ConvKernels.Packed> packed = new java.util.IdentityHashMap<>();
 
     VqDecoderForward(VqWeights weights, CpuOptions options) {
         this.weights = weights;
         this.config = weights.config();
         this.kernels = Kernels.of(options.vectorKernels());
+        this.convKernels = ConvKernels.of(options.vectorKernels());
         this.pool = new Parallel(options.threads(), "cpu-vector-vq");
     }
 
@@ -163,34 +167,34 @@ final class VqDecoderForward implements VqDecoderSession {
         float[] out = new float[x.data.length];
         float[] gamma = norm.weight().toFloatArray(); // [C]
         float[] beta = norm.bias().toFloatArray();    // [C]
-        pool.range(GROUPS, (from, to) -> Kernels.groupNorm(x.data, out, x.channels, x.hw(), GROUPS, gamma, beta,
+        pool.range(GROUPS, (from, to) -> convKernels.groupNorm(x.data, out, x.channels, x.hw(), GROUPS, gamma, beta,
                 NORM_EPS, swish, from, to));
         return new Image(out, x.channels, x.h, x.w);
     }
 
     /**
      * Conv2d, stride 1, padding k/2, k ∈ {1, 3}, weight [out, in, k, k] and bias [out]; when
-     * {@code upsample}, the input is first nearest-×2 upsampled (fused: the im2col reads pixel
-     * (y/2, x/2)). Output pixels are cut into tiles of {@link Kernels#tileWidth()}; each tile is
-     * packed (im2col, [in·k·k, tile]) and multiplied by the weight matrix [out, in·k·k].
+     * {@code upsample}, the input is first nearest-×2 upsampled (fused: pixel (y/2, x/2) is read).
+     * Runs on {@link ConvKernels}, with the weights packed once per session.
      */
     Image conv(VqWeights.Conv c, Image x, boolean upsample) {
         int cout = c.outChannels();
-        int ks = c.kernel();
         if (c.inChannels() != x.channels) {
             throw new BackendException("cpu-vector: " + c.weight().name() + " expects " + c.inChannels()
                     + " input channels, got " + x.channels);
         }
-        float[] a = Matrix.of(c.weight()).toFloats(); // [out, in·k·k]
-        float[] bias = c.bias().toFloatArray();       // [out]
+        ConvKernels.Packed p;
+        synchronized (packed) {
+            p = packed.computeIfAbsent(c, convKernels::pack);
+        }
         int oh = upsample ? 2 * x.h : x.h;
         int ow = upsample ? 2 * x.w : x.w;
         float[] out = new float[cout * oh * ow];
-        conv2d(kernels, pool, a, bias, cout, ks, x.data, x.channels, x.h, x.w, upsample, out);
+        convKernels.conv(pool, p, x.data, x.h, x.w, upsample, out);
         return new Image(out, cout, oh, ow);
     }
 
-    /** The conv of {@link #conv} on raw arrays: in [cin, h, w] → out [cout, oh, ow]. */
+    /** An im2col-tile conv on raw arrays (the {@link Kernels#gemmTile} path): in [cin, h, w] → out [cout, oh, ow]. */
     static void conv2d(Kernels kernels, Parallel pool, float[] a, float[] bias, int cout, int ks, float[] in, int cin,
                        int h, int w, boolean upsample, float[] out) {
         int oh = upsample ? 2 * h : h;

@@ -20,7 +20,8 @@ import java.util.Map;
 /**
  * Timing harness (not a unit test): a GPT-B-shaped decode step at batch 1 + CFG (2 rows, context
  * 128) and a VQ-16 decode of one 256×256 image, on random weights held off-heap as a mapped
- * checkpoint would be. Usage: {@code CpuBench gpt THREADS [F32|BF16] | vq THREADS}.
+ * checkpoint would be. Usage: {@code CpuBench gpt THREADS [F32|BF16] | vq THREADS | conv THREADS [REPS]}
+ * ({@code conv}: the im2col gemmTile convolution against {@link VectorConvKernels}, interleaved, best of REPS).
  */
 public final class CpuBench {
     private CpuBench() {
@@ -29,10 +30,12 @@ public final class CpuBench {
     public static void main(String[] args) {
         String what = args.length > 0 ? args[0] : "gpt";
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        DType dt = args.length > 2 ? DType.valueOf(args[2]) : DType.F32;
+        DType dt = args.length > 2 && what.equals("gpt") ? DType.valueOf(args[2]) : DType.F32;
         System.out.println("species " + VectorKernels.F + ", threads " + threads + ", " + dt);
         if (what.equals("gpt")) {
             gpt(threads, dt);
+        } else if (what.equals("conv")) {
+            conv(threads, args.length > 2 ? Integer.parseInt(args[2]) : 5);
         } else {
             vq(threads);
         }
@@ -169,6 +172,50 @@ public final class CpuBench {
                     System.out.printf("VQ-16 decode 16×16 → 256×256 (run %d): %.0f ms (%d values)%n", run,
                             (System.nanoTime() - t0) / 1e6, img.length);
                 }
+            }
+        }
+    }
+
+    /** Decoder-shaped 3×3 convs {cout, cin, h, w, upsample}: old (im2col tiles) vs new (packed GEMM). */
+    private static void conv(int threads, int reps) {
+        int[][] shapes = {{512, 512, 16, 16, 0}, {256, 256, 32, 32, 1}, {256, 256, 64, 64, 0}, {128, 128, 128, 128, 0},
+            {128, 128, 128, 128, 1}, {512, 512, 16, 16, -1}, {3, 128, 128, 128, 0}};
+        Kernels old = Kernels.of(true);
+        ConvKernels neu = ConvKernels.of(true);
+        try (Parallel pool = new Parallel(threads, "bench")) {
+            for (int[] s : shapes) {
+                int cout = s[0];
+                int cin = s[1];
+                int h = s[2];
+                int w = s[3];
+                boolean up = s[4] == 1;
+                int ks = s[4] < 0 ? 1 : 3;
+                int f = up ? 4 : 1;
+                float[] in = TestTensors.gaussian(1, cin * h * w);
+                float[] wt = TestTensors.gaussian(2, cout * cin * ks * ks);
+                float[] bias = TestTensors.gaussian(3, cout);
+                ConvKernels.Packed p = neu.pack("w", wt, bias, cout, cin, ks);
+                float[] o1 = new float[cout * h * w * f];
+                float[] o2 = new float[cout * h * w * f];
+                double flops = 2.0 * cout * cin * ks * ks * h * w * f;
+                long bestOld = Long.MAX_VALUE;
+                long bestNew = Long.MAX_VALUE;
+                for (int r = 0; r < reps; r++) {
+                    long t0 = System.nanoTime();
+                    VqDecoderForward.conv2d(old, pool, wt, bias, cout, ks, in, cin, h, w, up, o1);
+                    long t1 = System.nanoTime();
+                    neu.conv(pool, p, in, h, w, up, o2);
+                    long t2 = System.nanoTime();
+                    bestOld = Math.min(bestOld, t1 - t0);
+                    bestNew = Math.min(bestNew, t2 - t1);
+                }
+                double maxDiff = 0;
+                for (int i = 0; i < o1.length; i++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(o1[i] - o2[i]));
+                }
+                System.out.printf("conv %3d←%3d k%d %3d×%-3d%s: old %8.2f ms %6.1f GFLOP/s | new %8.2f ms %6.1f GFLOP/s | ×%.2f (max |Δ| %.1e)%n",
+                        cout, cin, ks, h * (up ? 2 : 1), w * (up ? 2 : 1), up ? " up" : "   ", bestOld / 1e6, flops / bestOld,
+                        bestNew / 1e6, flops / bestNew, (double) bestOld / bestNew, maxDiff);
             }
         }
     }

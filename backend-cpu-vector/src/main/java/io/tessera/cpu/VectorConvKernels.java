@@ -1,0 +1,341 @@
+package io.tessera.cpu;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Convolution as a register-blocked GEMM, C [cout, positions] = A [cout, K] · B [K, positions] with
+ * K = cin·k·k, on {@code FloatVector.SPECIES_PREFERRED} (L lanes: 16 with AVX-512).
+ *
+ * <p><b>No im2col.</b> The input is copied once into a zero-padded source with row stride
+ * w2 = ow + 2 (3×3; the nearest-×2 upsample is applied in this copy), and outputs are computed at
+ * "padded" positions q = y·w2 + x for x &lt; w2, two columns per row being junk that is dropped at the
+ * end. Then the B operand of tap (ci, ky, kx) for the L outputs q .. q+L−1 is the contiguous slice
+ * src[ci·plane + ky·w2 + kx + q ..], so every B vector is one plain load from the source, for all
+ * taps and across row ends. A 1×1 conv reads its input in place (w2 = ow, no padding; copied only
+ * when the last block would read past its end).
+ *
+ * <p><b>Packing.</b> A is packed once per session into panels of MR output channels:
+ * weights[panel][k][MR] (MR consecutive floats per k, zero rows beyond cout), so the micro-kernel's
+ * broadcasts walk one contiguous stream.
+ *
+ * <p><b>Blocking.</b> Micro-tile: MR = 8 output channels × NR = 2 vectors (2L positions), 16 FMA
+ * accumulators held in registers over a K range; per k, two B loads and eight broadcasts feed 16
+ * FMAs. A task is NB = 4·NR positions × up to MC = 64 output channels (8 panels); inside it, K is cut
+ * into blocks of KC_CH = 64 input channels (64·k·k values of k): for each K block, for each panel,
+ * for each micro-tile. The panel's K-block slice of A (8·576 floats for 3×3 = 18 KB) stays in L1
+ * across the 4 micro-tiles; the task's B block (64 channels × 3 rows × NB positions) stays in L2
+ * across the 8 panels. Partial sums live in a scratch C [panels·MR, positions] (zeros at first) and
+ * are reloaded by the next K block; this does not change the result: every output is one chain of
+ * FMAs over k = 0 .. K−1 in order, and the bias is added when C is copied out without its junk
+ * columns. Tasks (position block, channel group) are fixed by the shapes, not by the thread count,
+ * so results are bit-identical for any number of threads. (An 8 × 3-vector tile, 24 accumulators,
+ * measured 5× slower: C2 spilled them.)
+ */
+final class VectorConvKernels extends ConvKernels {
+    private static final VectorSpecies<Float> F = VectorKernels.F;
+    private static final int L = F.length();
+    /** Output channels per micro-tile (rows of A broadcast per k). */
+    static final int MR = 8;
+    /** Output positions per micro-tile (two vectors). */
+    static final int NR = 2 * L;
+    /** Micro-tiles per task (positions per task NB = TILES · NR). */
+    private static final int TILES = 4;
+    private static final int NB = TILES * NR;
+    /** Panels of MR channels per task (64 output channels). */
+    private static final int PANELS_PER_TASK = 8;
+    /** Input channels per K block. */
+    private static final int KC_CH = 64;
+
+    @Override
+    Packed pack(String name, float[] w, float[] bias, int cout, int cin, int ks) {
+        int k = cin * ks * ks;
+        int panels = (cout + MR - 1) / MR;
+        float[] packed = new float[Math.multiplyExact(panels * MR, k)];
+        for (int co = 0; co < cout; co++) {
+            int base = (co / MR) * k * MR + co % MR;
+            for (int i = 0; i < k; i++) {
+                packed[base + i * MR] = w[co * k + i];
+            }
+        }
+        return new Packed(name, cout, cin, ks, packed, Arrays.copyOf(bias, panels * MR));
+    }
+
+    @Override
+    void conv(Parallel pool, Packed p, float[] in, int h, int w, boolean upsample, float[] out) {
+        final int ks = p.ks();
+        final int cin = p.cin();
+        final int cout = p.cout();
+        final int oh = upsample ? 2 * h : h;
+        final int ow = upsample ? 2 * w : w;
+        final int w2 = ks == 3 ? ow + 2 : ow;                  // source row stride
+        final int plane = ks == 3 ? (oh + 2) * w2 : oh * ow;   // source channel stride
+        final int positions = oh * w2;                         // padded output positions (junk columns included)
+        final int tiles = (positions + NR - 1) / NR;           // micro-tiles along the positions
+        final int blocks = (tiles + TILES - 1) / TILES;        // tasks along the positions (the last may be short)
+        final int pr = tiles * NR;                             // computed positions: row stride of dst
+        final int kDim = cin * ks * ks;
+        final int maxOff = ks == 3 ? 2 * w2 + 2 : 0;
+        final int srcLen = Math.max(cin * plane, (cin - 1) * plane + pr + maxOff);
+        final float[] src = source(pool, in, cin, h, w, oh, ow, ks, upsample, w2, plane, srcLen);
+        final int[] boff = new int[kDim];                      // source offset of tap k = (ci, ky, kx)
+        for (int ci = 0; ci < cin; ci++) {
+            for (int ky = 0; ky < ks; ky++) {
+                for (int kx = 0; kx < ks; kx++) {
+                    boff[(ci * ks + ky) * ks + kx] = ci * plane + ky * w2 + kx;
+                }
+            }
+        }
+        final int panels = (cout + MR - 1) / MR;
+        final int groups = (panels + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
+        final boolean direct = pr == oh * ow && panels * MR == cout;  // dst can be out itself
+        final float[] dst = direct ? out : new float[panels * MR * pr];
+        if (direct) {
+            Arrays.fill(out, 0f);
+        }
+        final float[] a = p.weights();
+        final float[] bias = p.bias();
+        final int kStep = KC_CH * ks * ks;
+        pool.range(blocks * groups, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int p0 = (t / groups) * NB;
+                int p1 = Math.min(pr, p0 + NB);
+                int g = t % groups;
+                int panel1 = Math.min(panels, (g + 1) * PANELS_PER_TASK);
+                for (int k0 = 0; k0 < kDim; k0 += kStep) {
+                    int k1 = Math.min(kDim, k0 + kStep);
+                    for (int panel = g * PANELS_PER_TASK; panel < panel1; panel++) {
+                        int aOff = panel * kDim * MR;
+                        int row = panel * MR * pr;
+                        for (int q = p0; q < p1; q += NR) {
+                            tile(a, aOff, src, boff, k0, k1, q, dst, row + q, pr);
+                        }
+                    }
+                }
+            }
+        });
+        // + bias, dropping the junk columns and padded channels: dst [panels·MR, pr] (row stride w2) → out [cout, oh, ow]
+        pool.range(cout, (from, to) -> {
+            for (int co = from; co < to; co++) {
+                float b = bias[co];
+                for (int y = 0; y < oh; y++) {
+                    int s = co * pr + y * w2;
+                    int o = (co * oh + y) * ow;
+                    for (int x = 0; x < ow; x++) {
+                        out[o + x] = dst[s + x] + b;
+                    }
+                }
+            }
+        });
+    }
+
+    /** The B source: in itself (1×1, long enough), else a zero-padded (and maybe upsampled) copy. */
+    private static float[] source(Parallel pool, float[] in, int cin, int h, int w, int oh, int ow, int ks,
+                                  boolean upsample, int w2, int plane, int srcLen) {
+        if (ks == 1 && !upsample) {
+            return in.length >= srcLen ? in : Arrays.copyOf(in, srcLen);
+        }
+        float[] src = new float[srcLen];
+        int pad = ks / 2;
+        pool.range(cin, (from, to) -> {
+            for (int ci = from; ci < to; ci++) {
+                for (int y = 0; y < oh; y++) {
+                    int row = ci * plane + (y + pad) * w2 + pad;
+                    if (!upsample) {
+                        System.arraycopy(in, (ci * h + y) * w, src, row, ow);
+                    } else {
+                        int s = (ci * h + (y >> 1)) * w;
+                        for (int x = 0; x < ow; x++) {
+                            src[row + x] = in[s + (x >> 1)];
+                        }
+                    }
+                }
+            }
+        });
+        return src;
+    }
+
+    /**
+     * The micro-kernel: C[co0 + r, q .. q + NR) (r &lt; MR), held at dst[d + r·ldd ..], accumulates
+     * Σ_{k0 ≤ k &lt; k1} A[co0 + r, k] · src[boff[k] + q ..] in k order. It has no branch outside its
+     * loop: C2 then keeps all 16 accumulators in registers (a variant with "first block: start from 0"
+     * and "last block: add the bias" paths ran several times slower once both paths had been taken).
+     */
+    private static void tile(float[] a, int aOff, float[] src, int[] boff, int k0, int k1, int q, float[] dst, int d,
+                             int ldd) {
+        FloatVector c00 = FloatVector.fromArray(F, dst, d);
+        FloatVector c01 = FloatVector.fromArray(F, dst, d + L);
+        FloatVector c10 = FloatVector.fromArray(F, dst, d + ldd);
+        FloatVector c11 = FloatVector.fromArray(F, dst, d + ldd + L);
+        FloatVector c20 = FloatVector.fromArray(F, dst, d + 2 * ldd);
+        FloatVector c21 = FloatVector.fromArray(F, dst, d + 2 * ldd + L);
+        FloatVector c30 = FloatVector.fromArray(F, dst, d + 3 * ldd);
+        FloatVector c31 = FloatVector.fromArray(F, dst, d + 3 * ldd + L);
+        FloatVector c40 = FloatVector.fromArray(F, dst, d + 4 * ldd);
+        FloatVector c41 = FloatVector.fromArray(F, dst, d + 4 * ldd + L);
+        FloatVector c50 = FloatVector.fromArray(F, dst, d + 5 * ldd);
+        FloatVector c51 = FloatVector.fromArray(F, dst, d + 5 * ldd + L);
+        FloatVector c60 = FloatVector.fromArray(F, dst, d + 6 * ldd);
+        FloatVector c61 = FloatVector.fromArray(F, dst, d + 6 * ldd + L);
+        FloatVector c70 = FloatVector.fromArray(F, dst, d + 7 * ldd);
+        FloatVector c71 = FloatVector.fromArray(F, dst, d + 7 * ldd + L);
+        for (int k = k0; k < k1; k++) {
+            int b = boff[k] + q;
+            FloatVector b0 = FloatVector.fromArray(F, src, b);
+            FloatVector b1 = FloatVector.fromArray(F, src, b + L);
+            int ai = aOff + k * MR;
+            FloatVector w = FloatVector.broadcast(F, a[ai]);
+            c00 = w.fma(b0, c00);
+            c01 = w.fma(b1, c01);
+            w = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = w.fma(b0, c10);
+            c11 = w.fma(b1, c11);
+            w = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = w.fma(b0, c20);
+            c21 = w.fma(b1, c21);
+            w = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = w.fma(b0, c30);
+            c31 = w.fma(b1, c31);
+            w = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = w.fma(b0, c40);
+            c41 = w.fma(b1, c41);
+            w = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = w.fma(b0, c50);
+            c51 = w.fma(b1, c51);
+            w = FloatVector.broadcast(F, a[ai + 6]);
+            c60 = w.fma(b0, c60);
+            c61 = w.fma(b1, c61);
+            w = FloatVector.broadcast(F, a[ai + 7]);
+            c70 = w.fma(b0, c70);
+            c71 = w.fma(b1, c71);
+        }
+        store(c00, c01, dst, d);
+        store(c10, c11, dst, d + ldd);
+        store(c20, c21, dst, d + 2 * ldd);
+        store(c30, c31, dst, d + 3 * ldd);
+        store(c40, c41, dst, d + 4 * ldd);
+        store(c50, c51, dst, d + 5 * ldd);
+        store(c60, c61, dst, d + 6 * ldd);
+        store(c70, c71, dst, d + 7 * ldd);
+    }
+
+    private static void store(FloatVector v0, FloatVector v1, float[] dst, int d) {
+        v0.intoArray(dst, d);
+        v1.intoArray(dst, d + L);
+    }
+
+    // ---------------------------------------------------------------- GroupNorm
+
+    /** Floats summed in one float vector before its lanes go into the double total. */
+    private static final int SUM_CHUNK = 64 * L;
+
+    /**
+     * Vectorised {@link Kernels#groupNorm}. Sums run in float vectors over chunks of SUM_CHUNK values,
+     * each chunk's lanes added in lane order into a double total (a fixed order: the result does not
+     * depend on threads). Scale and shift are formed in double as in the scalar reference, the affine
+     * is a float multiply then add (not an FMA, as there), and swish is v / (1 + exp(−v)) with
+     * {@link #exp}.
+     */
+    @Override
+    void groupNorm(float[] x, float[] out, int channels, int hw, int groups, float[] gamma, float[] beta, float eps,
+                   boolean swish, int gFrom, int gTo) {
+        int cpg = channels / groups;
+        float[] scratch = new float[L];
+        for (int g = gFrom; g < gTo; g++) {
+            int start = g * cpg * hw;
+            int count = cpg * hw;
+            double mean = sum(x, start, count, 0f, false, scratch) / count;
+            double sq = sum(x, start, count, (float) mean, true, scratch);
+            double rstd = 1.0 / Math.sqrt(sq / count + eps);
+            for (int c = g * cpg; c < (g + 1) * cpg; c++) {
+                float scale = (float) (rstd * gamma[c]);
+                float shift = (float) (beta[c] - rstd * gamma[c] * mean);
+                FloatVector vs = FloatVector.broadcast(F, scale);
+                FloatVector vb = FloatVector.broadcast(F, shift);
+                int o = c * hw;
+                int i = 0;
+                for (; i + L <= hw; i += L) {
+                    FloatVector v = FloatVector.fromArray(F, x, o + i).mul(vs).add(vb);
+                    (swish ? silu(v) : v).intoArray(out, o + i);
+                }
+                for (; i < hw; i++) {
+                    float v = x[o + i] * scale + shift;
+                    out[o + i] = swish ? siluScalar(v) : v;
+                }
+            }
+        }
+    }
+
+    /** Σ x[start + i] (or Σ (x[start + i] − centre)² when {@code squares}) for i &lt; count, in double. */
+    private static double sum(float[] x, int start, int count, float centre, boolean squares, float[] scratch) {
+        FloatVector vc = FloatVector.broadcast(F, centre);
+        double total = 0;
+        int i = 0;
+        while (i + L <= count) {
+            int end = Math.min(count, i + SUM_CHUNK);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i + L <= end; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, start + i);
+                if (squares) {
+                    v = v.sub(vc);
+                    acc = v.fma(v, acc);
+                } else {
+                    acc = acc.add(v);
+                }
+            }
+            acc.intoArray(scratch, 0);
+            for (int j = 0; j < L; j++) {
+                total += scratch[j];
+            }
+        }
+        for (; i < count; i++) {
+            float v = x[start + i];
+            total += squares ? (double) (v - centre) * (v - centre) : v;
+        }
+        return total;
+    }
+
+    // exp(x) = 2^n · p(r), n = round(x / ln 2), r = x − n·ln 2 (Cody–Waite, two parts), p = Taylor to r⁷
+    // (relative error of p below 1e-8 on |r| ≤ ln2/2; the result is within 2 ulp of exp).
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693145751953125f;
+    private static final float LN2_LO = 1.42860677e-6f;
+    /** 1.5·2^23: adding it rounds a float of magnitude &lt; 2^22 to an integer held in the low mantissa bits. */
+    private static final float ROUND = 12582912f;
+    private static final int ROUND_BITS = 0x4B400000;
+
+    /**
+     * e^x for x clamped to [−87, 88] (no overflow, no subnormal scale), from adds, multiplies, FMAs
+     * and bit operations only: the same bits interpreted and compiled, unlike the Vector API's EXP.
+     */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(-87f).min(88f);
+        FloatVector t = x.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND));
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(F, 1f / 5040f);
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 720f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 120f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 24f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 6f));
+        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        FloatVector scale = t.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        return p.mul(scale);
+    }
+
+    /** silu(v) = v / (1 + e^−v), lane-wise. */
+    static FloatVector silu(FloatVector v) {
+        return v.div(exp(v.neg()).add(1f));
+    }
+
+    /** The same silu on one float (tails), through a one-lane-used vector so the bits match. */
+    private static float siluScalar(float v) {
+        return silu(FloatVector.broadcast(F, v)).lane(0);
+    }
+}

@@ -1,0 +1,146 @@
+package io.tessera.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** The packed-GEMM convolution against the direct-loop reference on odd shapes, tails and block edges. */
+class ConvKernelsTest {
+    private final ConvKernels vector = ConvKernels.of(true);
+    private final ConvKernels scalar = ConvKernels.of(false);
+
+    private static float[] conv(ConvKernels k, int threads, float[] w, float[] bias, int cout, int cin, int ks, float[] in,
+                                int h, int wd, boolean up) {
+        int f = up ? 4 : 1;
+        float[] out = new float[cout * h * wd * f];
+        try (Parallel pool = new Parallel(threads, "test")) {
+            k.conv(pool, k.pack("w", w, bias, cout, cin, ks), in, h, wd, up, out);
+        }
+        return out;
+    }
+
+    @Test
+    void vectorMatchesScalarOnOddShapes() {
+        // channel counts around MR = 8, the 64-channel task group and the 64-channel K block
+        int[][] shapes = {{1, 1, 1, 1}, {3, 5, 3, 5}, {9, 7, 2, 7}, {17, 70, 5, 3}, {70, 65, 4, 9}, {8, 16, 16, 16}};
+        for (int[] s : shapes) {
+            int cout = s[0];
+            int cin = s[1];
+            int h = s[2];
+            int wd = s[3];
+            float[] in = TestTensors.gaussian(cin * 31L + h, cin * h * wd);
+            float[] bias = TestTensors.gaussian(cout, cout);
+            for (int ks : new int[] {1, 3}) {
+                float[] w = TestTensors.gaussian(cout * 7L + ks, cout * cin * ks * ks);
+                for (boolean up : new boolean[] {false, true}) {
+                    float[] expected = conv(scalar, 1, w, bias, cout, cin, ks, in, h, wd, up);
+                    float[] actual = conv(vector, 1, w, bias, cout, cin, ks, in, h, wd, up);
+                    String what = cout + "×" + cin + " " + h + "×" + wd + " k" + ks + (up ? " up" : "");
+                    float tol = 1e-5f * cin * ks * ks;
+                    for (int i = 0; i < expected.length; i++) {
+                        assertEquals(expected[i], actual[i], tol * Math.max(1f, Math.abs(expected[i])), what + " index " + i);
+                    }
+                    assertArrayEquals(actual, conv(vector, 2, w, bias, cout, cin, ks, in, h, wd, up), what + ", 2 threads");
+                    assertArrayEquals(expected, conv(scalar, 3, w, bias, cout, cin, ks, in, h, wd, up), what + ", scalar 3 threads");
+                }
+            }
+        }
+    }
+
+    @Test
+    void matchesTheIm2colGemmTilePath() {
+        int cout = 12;
+        int cin = 20;
+        int h = 6;
+        int wd = 11;
+        float[] in = TestTensors.gaussian(1, cin * h * wd);
+        float[] w = TestTensors.gaussian(2, cout * cin * 9);
+        float[] bias = TestTensors.gaussian(3, cout);
+        float[] expected = new float[cout * h * wd * 4];
+        try (Parallel pool = new Parallel(2, "test")) {
+            VqDecoderForward.conv2d(Kernels.of(true), pool, w, bias, cout, 3, in, cin, h, wd, true, expected);
+        }
+        float[] actual = conv(vector, 2, w, bias, cout, cin, 3, in, h, wd, true);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-4f * Math.max(1f, Math.abs(expected[i])), "index " + i);
+        }
+    }
+
+    @Test
+    void handChecked() {
+        // in: one channel 3×3 = 1..9; channel 0: 3×3 of ones, bias 0.5 → sum of the zero-padded
+        // neighbourhood + 0.5; channel 1: only the centre tap = 2, bias −1.
+        float[] in = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        float[] a = new float[18];
+        java.util.Arrays.fill(a, 0, 9, 1f);
+        a[9 + 4] = 2f;
+        float[] bias = {0.5f, -1f};
+        float[] expected = {
+            12.5f, 21.5f, 16.5f, 27.5f, 45.5f, 33.5f, 24.5f, 39.5f, 28.5f,
+            1, 3, 5, 7, 9, 11, 13, 15, 17};
+        for (ConvKernels k : new ConvKernels[] {scalar, vector}) {
+            assertArrayEquals(expected, conv(k, 1, a, bias, 2, 1, 3, in, 3, 3, false), 1e-6f);
+            // nearest ×2 upsample then a 1×1 identity: each pixel repeated in a 2×2 block
+            float[] up = conv(k, 1, new float[] {1f}, new float[] {0f}, 1, 1, 1, in, 3, 3, true);
+            assertEquals(1f, up[0]);
+            assertEquals(1f, up[7]);
+            assertEquals(2f, up[2]);
+            assertEquals(5f, up[2 * 6 + 2]);
+            assertEquals(9f, up[35]);
+        }
+    }
+
+    @Test
+    void groupNormMatchesScalarOnTails() {
+        for (int hw : new int[] {1, 7, 33, 257, 1031}) {
+            int channels = 6;
+            int groups = 3;
+            float[] x = TestTensors.gaussian(hw, channels * hw);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = x[i] * 4f + 1.5f; // off-centre, |v| up to ~25 after the affine
+            }
+            float[] gamma = TestTensors.gaussian(hw + 1, channels);
+            float[] beta = TestTensors.gaussian(hw + 2, channels);
+            for (boolean swish : new boolean[] {false, true}) {
+                float[] expected = new float[x.length];
+                float[] actual = new float[x.length];
+                scalar.groupNorm(x, expected, channels, hw, groups, gamma, beta, 1e-6f, swish, 0, groups);
+                vector.groupNorm(x, actual, channels, hw, groups, gamma, beta, 1e-6f, swish, 0, groups);
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(expected[i], actual[i], 2e-6f * Math.max(1f, Math.abs(expected[i])),
+                            "hw " + hw + (swish ? " swish" : "") + " index " + i);
+                }
+                float[] split = new float[x.length];
+                vector.groupNorm(x, split, channels, hw, groups, gamma, beta, 1e-6f, swish, 0, 1);
+                vector.groupNorm(x, split, channels, hw, groups, gamma, beta, 1e-6f, swish, 1, groups);
+                assertArrayEquals(actual, split, "groups split over calls");
+            }
+        }
+    }
+
+    @Test
+    void vectorExpAndSilu() {
+        var f = VectorKernels.F;
+        float[] xs = new float[f.length()];
+        double worst = 0;
+        for (float x = -87f; x <= 88f; x += 0.0137f) {
+            java.util.Arrays.fill(xs, x);
+            float e = VectorConvKernels.exp(jdk.incubator.vector.FloatVector.fromArray(f, xs, 0)).lane(0);
+            float ref = (float) Math.exp(x);
+            worst = Math.max(worst, Math.abs(e - ref) / Math.ulp(ref));
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(worst <= 2, "exp within 2 ulp, worst " + worst);
+        float[] vs = {0f, -0f, 1f, -1f, 20f, -20f, 100f, -100f, 1e-30f, Float.NaN};
+        for (float v : vs) {
+            java.util.Arrays.fill(xs, v);
+            float s = VectorConvKernels.silu(jdk.incubator.vector.FloatVector.fromArray(f, xs, 0)).lane(0);
+            float ref = Kernels.silu(v);
+            if (Float.isNaN(v)) {
+                org.junit.jupiter.api.Assertions.assertTrue(Float.isNaN(s), "silu(NaN)");
+            } else {
+                assertEquals(ref, s, 1e-6f * Math.max(1f, Math.abs(ref)), "silu(" + v + ")");
+            }
+        }
+    }
+}
