@@ -133,27 +133,7 @@ public final class CpuBench {
     }
 
     private static ForwardBatch batch(int rows, int from, int to, int cap) {
-        int len = to - from;
-        int n = rows * len;
-        EntryKind[] kinds = new EntryKind[n];
-        int[] ids = new int[n];
-        int[] pos = new int[n];
-        int[] slots = new int[n];
-        boolean[] vis = new boolean[n * cap];
-        for (int b = 0; b < rows; b++) {
-            for (int i = 0; i < len; i++) {
-                int e = b * len + i;
-                int j = from + i;
-                kinds[e] = j == 0 ? EntryKind.CLASS : EntryKind.TOKEN;
-                ids[e] = j == 0 ? (b == 0 ? 207 : 1000) : (j * 7919) % 16384;
-                pos[e] = j;
-                slots[e] = j;
-                for (int s = 0; s <= j; s++) {
-                    vis[e * cap + s] = true;
-                }
-            }
-        }
-        return new ForwardBatch(rows, len, kinds, ids, pos, slots, vis);
+        return io.tessera.core.testing.SyntheticPasses.raster(rows, from, to - from, cap);
     }
 
     private static void vq(int threads) {

@@ -48,27 +48,8 @@ class LlamaGenForwardTest {
      * token j−1 at position j / slot j; causal mask (slot ≤ own slot).
      */
     static ForwardBatch sequence(int rows, int from, int to, int capacity) {
-        int len = to - from;
-        int n = rows * len;
-        EntryKind[] kinds = new EntryKind[n];
-        int[] ids = new int[n];
-        int[] pos = new int[n];
-        int[] slots = new int[n];
-        boolean[] visible = new boolean[n * capacity];
-        for (int b = 0; b < rows; b++) {
-            for (int t = 0; t < len; t++) {
-                int e = b * len + t;
-                int j = from + t;
-                kinds[e] = j == 0 ? EntryKind.CLASS : EntryKind.TOKEN;
-                ids[e] = j == 0 ? CLASSES[b] : TOKENS[b][j - 1];
-                pos[e] = j;
-                slots[e] = j;
-                for (int s = 0; s <= j; s++) {
-                    visible[e * capacity + s] = true;
-                }
-            }
-        }
-        return new ForwardBatch(rows, len, kinds, ids, pos, slots, visible);
+        return io.tessera.core.testing.SyntheticPasses.raster(rows, from, to - from, capacity,
+                (row, j) -> j == 0 ? CLASSES[row] : TOKENS[row][j - 1]);
     }
 
     private static void assertClose(float[] expected, int eOff, float[] actual, int aOff, int n, float tol) {

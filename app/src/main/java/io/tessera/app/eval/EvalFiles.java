@@ -60,27 +60,9 @@ public final class EvalFiles {
         return '"' + s.replace("\"", "\"\"") + '"';
     }
 
-    /** A JSON string literal (RFC 8259). */
+    /** A JSON string literal (RFC 8259), as core's strict JSON code writes it. */
     static String jsonString(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return io.tessera.core.checkpoint.Json.quote(s);
     }
 
     /** A JSON number, or {@code null} for NaN/infinite (JSON has no NaN). */

@@ -13,7 +13,7 @@ import java.util.Map;
  * characters in strings and unpaired surrogates are rejected. Errors are {@link Failure} with a short
  * reason and the character offset; callers add the file name.
  */
-final class Json {
+public final class Json {
     /** The JSON {@code null} value (maps cannot hold Java null in a way callers can tell apart). */
     static final Object NULL = new Object() {
         @Override
@@ -292,7 +292,7 @@ final class Json {
     }
 
     /** {@code text} as a JSON string literal: quotes, backslash and control characters escaped. */
-    static String quote(String text) {
+    public static String quote(String text) {
         StringBuilder b = new StringBuilder(text.length() + 2).append('"');
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

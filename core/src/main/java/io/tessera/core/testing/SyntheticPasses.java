@@ -14,6 +14,12 @@ public final class SyntheticPasses {
      * (slot·7919) mod 16384), each seeing every slot up to its own.
      */
     public static ForwardBatch raster(int rows, int first, int length, int capacity) {
+        return raster(rows, first, length, capacity,
+                (row, slot) -> slot == 0 ? (row < Math.max(1, rows / 2) ? 1 : 1000) : (slot * 7919) % 16384);
+    }
+
+    /** As {@link #raster(int, int, int, int)} with the id of each (row, slot) given: a class at slot 0, else a token. */
+    public static ForwardBatch raster(int rows, int first, int length, int capacity, java.util.function.IntBinaryOperator idOf) {
         int n = rows * length;
         EntryKind[] kinds = new EntryKind[n];
         int[] ids = new int[n];
@@ -25,7 +31,7 @@ public final class SyntheticPasses {
                 int k = r * length + t;
                 int slot = first + t;
                 kinds[k] = slot == 0 ? EntryKind.CLASS : EntryKind.TOKEN;
-                ids[k] = slot == 0 ? (r < Math.max(1, rows / 2) ? 1 : 1000) : (slot * 7919) % 16384;
+                ids[k] = idOf.applyAsInt(r, slot);
                 pos[k] = slot;
                 slots[k] = slot;
                 for (int j = 0; j <= slot; j++) {
