@@ -121,7 +121,7 @@ public final class GptNet {
                 k = Ops.cat(2, old[0], k);                                                  // [B, H, P+L, hd]
                 v = Ops.cat(2, old[1], v);
                 cache.set(i, new Tensor[] {k, v});
-                old[0].close(); // the caller detached these from its scope: release them now
+                old[0].close(); // retained by the caller beyond their step's scope: release them now
                 old[1].close();
             } else {
                 cache.add(new Tensor[] {k, v});
@@ -176,9 +176,9 @@ public final class GptNet {
                     for (int i = 0; i < c.nLayer(); i++) {
                         x = block(i, x, cs, sn, cache);
                     }
-                    for (Tensor[] kv : cache) {
-                        scope.detach(kv[0]);
-                        scope.detach(kv[1]);
+                    for (Tensor[] kv : cache) { // created in this step's scope: keep them for the next step
+                        kv[0].retainReference();
+                        kv[1].retainReference();
                     }
                     float[] logits = Ops.toFloats(torch.linear(Ops.rmsNorm(x, p.get("norm.weight"), c.normEps()), p.get("output.weight"))); // [R, 1, V]
                     long[] next = new long[rows];
@@ -197,7 +197,10 @@ public final class GptNet {
                     }
                     if (pos + 1 < n) {
                         Tensor nh = torch.embedding(p.get("tok_embeddings.weight"), Ops.longs(p.device(), next, rows, 1)); // [R, 1, d]
-                        scope.detach(nh);
+                        nh.retainReference(); // outlives this step's scope
+                        if (pos > 0) {
+                            h.close();
+                        }
                         h = nh;
                     }
                 }
