@@ -168,6 +168,14 @@ class TrainersTest {
                 assertTrue(f >= 0, "features are post-ReLU");
             }
             assertEquals(3, clf.predict(img, 3).length);
+            // the pure-Java forward computes the same numbers
+            FmnistClassifier.Result java = new ClassifierJava(TrainIo.loadSafetensors(a.resolve("models/clf.safetensors"))).forward(img, 3);
+            for (int i = 0; i < res.logits().length; i++) {
+                assertEquals(res.logits()[i], java.logits()[i], 1e-4, "logit " + i);
+            }
+            for (int i = 0; i < res.features().length; i++) {
+                assertEquals(res.features()[i], java.features()[i], 1e-4, "feature " + i);
+            }
         }
     }
 }
