@@ -35,13 +35,14 @@ public interface Progress {
     /** A compact single line per report on {@code out} (stderr for the CLI), with an ETA. */
     static Progress lines(PrintStream out) {
         return new Progress() {
-            private final long started = System.nanoTime();
+            private long firstTime;
             private long firstStep = -1;
 
             @Override
             public void report(String kind, long step, long total, Map<String, Double> losses, double ips, double lr) {
-                if (firstStep < 0) {
+                if (firstStep < 0) { // the ETA counts from the first report: data preparation is not training
                     firstStep = step;
+                    firstTime = System.nanoTime();
                 }
                 StringBuilder b = new StringBuilder();
                 int width = 20;
@@ -50,7 +51,7 @@ public interface Progress {
                         .append(step).append('/').append(total);
                 losses.forEach((k, v) -> b.append(' ').append(k).append(' ').append(fmt(v)));
                 b.append(String.format(Locale.ROOT, " | %.1f img/s lr %.2e", ips, lr));
-                double elapsed = (System.nanoTime() - started) / 1e9;
+                double elapsed = (System.nanoTime() - firstTime) / 1e9;
                 long done = step - firstStep;
                 if (done > 0) {
                     long eta = Math.round(elapsed / done * (total - step));
