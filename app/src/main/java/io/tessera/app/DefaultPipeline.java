@@ -14,7 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The pipeline embedded in the jar ({@code /tessera/default/}): {@code default.yaml} and the files
+ * The pipeline embedded in the jar ({@code /tessera/default/}): {@code pipelines/default.yaml} and the files
  * listed in {@code files.txt} (the embedded model weights). The files are copied once into a cache
  * directory named by their content hash ({@code $XDG_CACHE_HOME/tessera} or {@code ~/.cache/tessera})
  * so checkpoints can be memory-mapped; copies are atomic.
@@ -26,12 +26,13 @@ public final class DefaultPipeline {
     }
 
     public static PipelineSpec load() {
-        String yaml = resourceText("default.yaml");
+        String yaml = resourceText("pipelines/default.yaml");
         List<String> files = new ArrayList<>();
         String index = resourceTextOrEmpty("files.txt");
         index.lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).forEach(files::add);
         Path dir = files.isEmpty() ? Path.of(".").toAbsolutePath() : extract(yaml, files);
-        return PipelineSpec.parse(yaml, "<embedded default pipeline>", dir);
+        // the YAML sits in pipelines/ as in the repository, so its relative paths (../models/...) resolve the same way
+        return PipelineSpec.parse(yaml, "<embedded default pipeline>", dir.resolve("pipelines"));
     }
 
     private static Path extract(String yaml, List<String> files) {

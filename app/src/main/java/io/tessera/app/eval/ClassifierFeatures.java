@@ -9,9 +9,8 @@ import java.nio.file.Path;
  * {@link FeatureExtractor}: penultimate-layer features for the Fréchet distance, argmax of the 10
  * logits as the predicted class. Images must be 32×32 (the padded Fashion-MNIST size).
  *
- * <p>The network itself runs in libtorch ({@code io.tessera.torch.train.FmnistClassifier}, built on
- * another branch). Until it is merged, {@link #loadNet} reports that classifier support is not
- * built in; wiring it is the one marked block there.
+ * <p>The network runs in libtorch ({@code io.tessera.torch.train.FmnistClassifier}) or, with device
+ * {@code java}, in plain Java ({@code ClassifierJava}); both read the same name map.
  */
 public final class ClassifierFeatures implements FeatureExtractor {
     /** Number of classes of the Fashion-MNIST classifier. */
@@ -57,26 +56,37 @@ public final class ClassifierFeatures implements FeatureExtractor {
         return new ClassifierFeatures(loadNet(file, device), "classifier " + file.getFileName() + " (" + device + ")");
     }
 
+    /** libtorch ({@code cpu}, {@code cuda}, {@code auto}) or the pure-Java forward ({@code java}) of the trained classifier. */
     private static Net loadNet(Path file, String device) {
-        // ---- WIRING (at merge with the branch that has io.tessera.torch.train.FmnistClassifier) ----
-        // Replace the throw below with:
-        //
-        //   io.tessera.torch.train.FmnistClassifier m = io.tessera.torch.train.FmnistClassifier.load(file, device);
-        //   return new Net() {
-        //       @Override
-        //       public Output forward(float[] images, int n) {
-        //           io.tessera.torch.train.FmnistClassifier.Result r = m.forward(images, n);
-        //           return new Output(r.logits(), r.features(), r.featureDim());
-        //       }
-        //
-        //       @Override
-        //       public void close() {
-        //           m.close();   // drop this line if FmnistClassifier is not AutoCloseable
-        //       }
-        //   };
-        // ----------------------------------------------------------------------------------------
-        throw new ConfigException("--classifier " + file + ": this build has no Fashion-MNIST classifier support yet"
-                + " (device " + device + "); run without --classifier and score the .npz files instead");
+        if (device.equals("java")) {
+            io.tessera.core.checkpoint.Checkpoint ckpt = io.tessera.core.checkpoint.Checkpoints.open(file);
+            io.tessera.torch.train.ClassifierJava m = new io.tessera.torch.train.ClassifierJava(ckpt);
+            return new Net() {
+                @Override
+                public Output forward(float[] images, int n) {
+                    io.tessera.torch.train.FmnistClassifier.Result r = m.forward(images, n);
+                    return new Output(r.logits(), r.features(), r.featureDim());
+                }
+
+                @Override
+                public void close() {
+                    ckpt.close();
+                }
+            };
+        }
+        io.tessera.torch.train.FmnistClassifier m = io.tessera.torch.train.FmnistClassifier.load(file, device);
+        return new Net() {
+            @Override
+            public Output forward(float[] images, int n) {
+                io.tessera.torch.train.FmnistClassifier.Result r = m.forward(images, n);
+                return new Output(r.logits(), r.features(), r.featureDim());
+            }
+
+            @Override
+            public void close() {
+                m.close();
+            }
+        };
     }
 
     @Override

@@ -58,7 +58,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--classifier", paramLabel = "FILE", description = "Fashion-MNIST classifier (safetensors): enables FD and accuracy.")
     Path classifier;
 
-    @Option(names = "--classifier-device", paramLabel = "DEVICE", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--classifier-device", paramLabel = "DEVICE", defaultValue = "cpu", description = "cpu, cuda or auto (libtorch), or java (pure-Java forward) (default: ${DEFAULT-VALUE}).")
     String classifierDevice;
 
     @Option(names = "--reference-data", paramLabel = "DIR", defaultValue = "/usr/share/datasets/fashion-mnist",
