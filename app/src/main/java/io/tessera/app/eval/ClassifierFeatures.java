@@ -53,7 +53,13 @@ public final class ClassifierFeatures implements FeatureExtractor {
         if (!Files.isRegularFile(file)) {
             throw new ConfigException("--classifier " + file + ": no such file");
         }
-        return new ClassifierFeatures(loadNet(file, device), "classifier " + file.getFileName() + " (" + device + ")");
+        Net net;
+        try {
+            net = loadNet(file, device);
+        } catch (io.tessera.core.TesseraException e) {
+            throw new ConfigException("--classifier " + file.getFileName() + ": " + e.getMessage(), e);
+        }
+        return new ClassifierFeatures(net, "classifier " + file.getFileName() + " (" + device + ")");
     }
 
     /** libtorch ({@code cpu}, {@code cuda}, {@code auto}) or the pure-Java forward ({@code java}) of the trained classifier. */
