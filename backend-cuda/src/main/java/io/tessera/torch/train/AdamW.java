@@ -43,7 +43,7 @@ public final class AdamW {
 
     /** Clips the global gradient L2 norm to {@code maxNorm} (≤ 0: no clipping); returns the norm before. */
     public double clipGradNorm(double maxNorm) {
-        try (NoGradGuard g = new NoGradGuard()) {
+        try (NoGradGuard _ = new NoGradGuard()) {
             double sq = 0;
             for (org.bytedeco.pytorch.Tensor p : params.all().values()) {
                 org.bytedeco.pytorch.Tensor gr = p.grad();
@@ -71,7 +71,7 @@ public final class AdamW {
         step++;
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2 = 1 - Math.pow(beta2, step);
-        try (NoGradGuard g = new NoGradGuard()) {
+        try (NoGradGuard _ = new NoGradGuard()) {
             for (Map.Entry<String, org.bytedeco.pytorch.Tensor> e : params.all().entrySet()) {
                 org.bytedeco.pytorch.Tensor p = e.getValue();
                 org.bytedeco.pytorch.Tensor gr = p.grad();
@@ -102,7 +102,7 @@ public final class AdamW {
 
     /** Restores the state written by {@link #export()} and the step count. */
     public void load(Checkpoint ckpt, long step) {
-        try (NoGradGuard g = new NoGradGuard()) {
+        try (NoGradGuard _ = new NoGradGuard()) {
             for (String k : m.keySet()) {
                 org.bytedeco.pytorch.Tensor mm = m.get(k);
                 org.bytedeco.pytorch.Tensor vv = v.get(k);

@@ -96,7 +96,7 @@ public final class ClassifierTrainer extends Trainer {
             for (int j = 0; j < n; j++) {
                 idx[j] = start + j;
             }
-            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
                 org.bytedeco.pytorch.Tensor x = Ops.floats(device, test.images(idx, null), n, 3, FashionMnist.PADDED, FashionMnist.PADDED);
                 org.bytedeco.pytorch.Tensor y = Ops.longs(device, test.labels(idx), n);
                 org.bytedeco.pytorch.Tensor logits = net.forward(x).logits();

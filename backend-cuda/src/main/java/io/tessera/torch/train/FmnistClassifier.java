@@ -57,7 +57,7 @@ public final class FmnistClassifier implements AutoCloseable {
         for (int start = 0; start < n; start += bs) {
             int b = Math.min(bs, n - start);
             float[] chunk = java.util.Arrays.copyOfRange(images, start * plane, (start + b) * plane);
-            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
                 ClassifierNet.Output o = net.forward(Ops.floats(device, chunk, b, 3, FashionMnist.PADDED, FashionMnist.PADDED));
                 System.arraycopy(Ops.toFloats(o.logits()), 0, logits, start * FashionMnist.CLASSES, b * FashionMnist.CLASSES);
                 System.arraycopy(Ops.toFloats(o.features()), 0, feats, start * f, b * f);

@@ -165,11 +165,11 @@ public final class GptNet {
         for (int j = 0; j < rows; j++) {
             cls[j] = j < nb ? classes[j] : c.nullClass();
         }
-        try (PointerScope outer = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
             List<Tensor[]> cache = new ArrayList<>();
             Tensor h = torch.embedding(p.get("cls_embedding.embedding_table.weight"), Ops.longs(p.device(), cls, rows)).unsqueeze(1); // [R, 1, d]
             for (int pos = 0; pos < n; pos++) {
-                try (PointerScope scope = new PointerScope()) {
+                try (PointerScope _ = new PointerScope()) {
                     Tensor cs = cos.narrow(0, pos, 1).reshape(1, 1, 1, c.headDim() / 2);
                     Tensor sn = sin.narrow(0, pos, 1).reshape(1, 1, 1, c.headDim() / 2);
                     Tensor x = h;

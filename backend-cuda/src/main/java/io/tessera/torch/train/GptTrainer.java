@@ -179,7 +179,7 @@ public final class GptTrainer extends Trainer {
                 idx[j] = start + j;
                 labels[start + j] = data.label(start + j);
             }
-            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
                 org.bytedeco.pytorch.Tensor x = Ops.floats(device, data.images(idx, null), b, 3, FashionMnist.PADDED, FashionMnist.PADDED);
                 long[] codes = Ops.toLongs(vq.quantize(vq.encode(x), 0).indices()); // [b, N]
                 for (int i = 0; i < codes.length; i++) {
@@ -241,7 +241,7 @@ public final class GptTrainer extends Trainer {
                 }
                 classes[j] = testLabels[start + j];
             }
-            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
                 org.bytedeco.pytorch.Tensor x = Ops.longs(device, tokens, b, nt);
                 org.bytedeco.pytorch.Tensor logits = net.forward(x, Ops.longs(device, classes, b));
                 sum += torch.cross_entropy_loss(logits.reshape(-1, gpt.vocabSize()), x.reshape(-1)).item_double() * b;
@@ -312,7 +312,7 @@ public final class GptTrainer extends Trainer {
                 flat[i * nt + t] = tokens[i][t];
             }
         }
-        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
             org.bytedeco.pytorch.Tensor idx = Ops.longs(device, flat, classes.length, nt);
             return Ops.toFloats(vq.decode(vq.lookup(idx, gpt.grid())));
         }

@@ -76,7 +76,7 @@ public final class ParamStore {
 
     /** Copies every parameter from {@code ckpt} ({@code prefix + name}, exact shape required). */
     public void load(Checkpoint ckpt, String prefix) {
-        try (NoGradGuard g = new NoGradGuard()) {
+        try (NoGradGuard _ = new NoGradGuard()) {
             for (Map.Entry<String, org.bytedeco.pytorch.Tensor> e : params.entrySet()) {
                 org.bytedeco.pytorch.Tensor p = e.getValue();
                 Tensor t = ckpt.get(prefix + e.getKey()).requireShape(ckpt.path().toString(), p.shape());
@@ -87,7 +87,7 @@ public final class ParamStore {
 
     /** Rounds every parameter to bfloat16 and back (to measure what a bf16 file loses). */
     public void roundToBf16() {
-        try (NoGradGuard g = new NoGradGuard()) {
+        try (NoGradGuard _ = new NoGradGuard()) {
             for (org.bytedeco.pytorch.Tensor p : params.values()) {
                 p.copy_(p.to(org.bytedeco.pytorch.global.torch.ScalarType.BFloat16).to(org.bytedeco.pytorch.global.torch.ScalarType.Float));
             }

@@ -148,7 +148,7 @@ public abstract class Trainer {
             lr = o.lrAt(step);
             long t0 = System.nanoTime();
             double[] losses;
-            try (PointerScope scope = new PointerScope()) {
+            try (PointerScope _ = new PointerScope()) {
                 losses = trainStep(step, order.batch(step));
                 opt.clipGradNorm(o.gradClip());
                 opt.update(lr);

@@ -124,7 +124,7 @@ public final class VqNet {
                     .add(emb.square().sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()));
         }
         Tensor idx;
-        try (org.bytedeco.pytorch.NoGradGuard ng = new org.bytedeco.pytorch.NoGradGuard()) {
+        try (org.bytedeco.pytorch.NoGradGuard _ = new org.bytedeco.pytorch.NoGradGuard()) {
             idx = dist.argmin(new org.bytedeco.pytorch.LongOptional(1), false); // [B·G·G]
         }
         Tensor zq = emb.index_select(0, idx);                                 // [B·G·G, embed]

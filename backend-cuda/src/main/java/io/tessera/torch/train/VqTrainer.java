@@ -169,7 +169,7 @@ public final class VqTrainer extends Trainer {
                 se += d * d;
             }
             count += img.length;
-            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
                 org.bytedeco.pytorch.Tensor x = Ops.floats(device, img, n, 3, FashionMnist.PADDED, FashionMnist.PADDED);
                 for (long code : Ops.toLongs(net.quantize(net.encode(x), beta).indices())) {
                     used.add(code);
@@ -186,7 +186,7 @@ public final class VqTrainer extends Trainer {
 
     /** Encode → quantise → decode of [n, 3, 32, 32] images (no grad). */
     public float[] reconstruct(float[] images, int n) {
-        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
             org.bytedeco.pytorch.Tensor x = Ops.floats(device, images, n, 3, FashionMnist.PADDED, FashionMnist.PADDED);
             return Ops.toFloats(net.decode(net.quantize(net.encode(x), beta).zq()));
         }
