@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import javax.imageio.ImageIO;
 
 /** Output files written to a temporary sibling and renamed into place: never half-written. */
@@ -18,32 +17,18 @@ public final class AtomicFiles {
     }
 
     /** A writer of bytes to a stream. */
-    public interface Body {
-        void write(OutputStream out) throws IOException;
+    public interface Body extends io.tessera.core.checkpoint.AtomicFiles.StreamBody {
     }
 
+    /** Writes {@code target} through a temporary sibling and an atomic rename (core's {@code AtomicFiles}); parents are created. */
     public static void write(Path target, Body body) {
-        Path abs = target.toAbsolutePath();
-        Path dir = abs.getParent();
-        Path tmp = null;
+        Path dir = target.toAbsolutePath().getParent();
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                body.write(out);
-            }
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new TesseraException(target + ": cannot write (" + e.getMessage() + ")", e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort: the temp file is hidden and the target untouched
-                }
-            }
+            throw new TesseraException(dir + ": cannot create directory (" + e.getMessage() + ")", e);
         }
+        io.tessera.core.checkpoint.AtomicFiles.writeStream(target, body);
     }
 
     public static void png(Path target, RenderedImage image) {

@@ -14,7 +14,8 @@ public final class CommonOptions {
     @Option(names = "--plugins", paramLabel = "DIR", description = "A directory of plugin jars/zips (repeatable). Default: $TESSERA_PLUGINS if set.")
     List<Path> plugins = new ArrayList<>();
 
-    PluginRegistry registry() {
+    /** The plugin registry: built-ins plus the plugins of {@code --plugins} (or {@code $TESSERA_PLUGINS}). */
+    public PluginRegistry registry() {
         List<Path> dirs = new ArrayList<>(plugins);
         String env = System.getenv("TESSERA_PLUGINS");
         if (dirs.isEmpty() && env != null && !env.isBlank()) {

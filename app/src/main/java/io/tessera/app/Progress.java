@@ -6,16 +6,18 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Progress bars on stderr (me.tongfei:progressbar), quiet when stderr is not a terminal. */
-final class Progress {
+/** Progress bars on stderr (me.tongfei:progressbar); silent when there is no terminal (logs, CI, tests). */
+public final class Progress {
     private Progress() {
     }
 
-    static ProgressBar bar(String task, long max, String unit, PrintWriter err) {
-        boolean tty = System.console() != null;
+    /** A bar for {@code max} units of {@code unit}, drawn on {@code err} only when it is a terminal. */
+    public static ProgressBar bar(String task, long max, String unit, PrintWriter err) {
+        boolean tty = System.console() != null && System.console().isTerminal();
         ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setUnit(" " + unit, 1)
                 .setStyle(ProgressBarStyle.ASCII).showSpeed().setUpdateIntervalMillis(tty ? 200 : 60_000)
-                .setConsumer(new ConsoleProgressBarConsumer(new java.io.PrintStream(new WriterStream(err), true)))
+                .setConsumer(tty ? new ConsoleProgressBarConsumer(new java.io.PrintStream(new WriterStream(err), true))
+                        : new me.tongfei.progressbar.DelegatingProgressBarConsumer(line -> { }))
                 .clearDisplayOnFinish();
         return b.build();
     }

@@ -1,5 +1,6 @@
 package io.tessera.app;
 
+import io.tessera.app.eval.EvalCommand;
 import io.tessera.core.TesseraException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tessera", mixinStandardHelpOptions = true, versionProvider = Tessera.Version.class,
         description = "Fast autoregressive image generation by parallel decoding.",
-        subcommands = {GenerateCommand.class, InspectCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {GenerateCommand.class, InspectCommand.class, ConvertCommand.class, OrdersCommand.class, BenchCommand.class, EvalCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:error in the input or a failed check (one line; --stacktrace for details)",
                 "2:usage error", "3:internal error"})
@@ -51,7 +52,10 @@ public final class Tessera {
             ex.printStackTrace(err);
             return EXIT_INTERNAL;
         });
-        return cl.execute(args);
+        int rc = cl.execute(args);
+        out.flush();
+        err.flush();
+        return rc;
     }
 
     /** Version from the jar manifest. */

@@ -16,7 +16,11 @@ public interface Checkpoint extends AutoCloseable {
     /** Tensors in file order. */
     Map<String, Tensor> tensors();
 
-    /** Free-form string metadata (safetensors {@code __metadata__}; empty for .pt). */
+    /**
+     * Free-form string metadata: a safetensors file's {@code __metadata__}; for a {@code .pt} file the
+     * reader's {@code pt.*} keys ({@code pt.state_dict_key}, {@code pt.archive}, top-level scalars such
+     * as {@code pt.steps}, {@code pt.args.<name>}; see {@link PtReader}).
+     */
     Map<String, String> metadata();
 
     default boolean has(String name) {

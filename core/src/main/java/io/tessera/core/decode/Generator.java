@@ -111,6 +111,7 @@ public final class Generator {
             rngs[i] = Rng.stream(sampling.seed() ^ 0x5DEECE66DL, img);
         }
         float[] guided = new float[vocab];
+        boolean linear = sampling.cfgSchedule().equals("linear");
         int pass = 0;
         while (true) {
             StepInputs[] in = new StepInputs[b];
@@ -144,7 +145,6 @@ public final class Generator {
                 if (in[i] == null) {
                     continue;
                 }
-                float scale = cfgScale(pass, states[i]);
                 passesOut[start + i]++;
                 List<Entry> entries = in[i].entries();
                 for (int e = 0; e < entries.size(); e++) {
@@ -152,8 +152,10 @@ public final class Generator {
                     if (cell < 0) {
                         continue;
                     }
+                    float scale = cfgScale(pass, states[i], indexInGroup(groups[i], cell));
                     int condOff = (i * length + e) * vocab;
-                    if (cfg && scale != 1f) {
+                    // cfg_interval off: cond logits only (generate.py); the linear schedule always combines (lpd.py)
+                    if (cfg && (scale != 1f || linear)) {
                         Sampler.guide(logits, condOff, logits, ((b + i) * length + e) * vocab, vocab, scale, guided);
                     } else {
                         System.arraycopy(logits, condOff, guided, 0, vocab);
@@ -173,16 +175,30 @@ public final class Generator {
         }
     }
 
-    /** Guidance scale of this pass: LlamaGen's cfg_interval, or the linear schedule of LPD/RandAR. */
-    private float cfgScale(int pass, ImageState state) {
+    /**
+     * Guidance scale of the {@code j}-th cell of this pass's group: LlamaGen's cfg_interval (the same for
+     * the whole pass), or the linear schedule of LPD (lpd.py {@code sample_tokens}: {@code cfg_iter =
+     * 1 + (cfg − 1)·linspace(t, t + g − 1, g)/N}), i.e. 1 + (cfg − 1)·(t + j)/N with t the tokens generated
+     * before this pass: each token's own generation index, the first token of an image getting scale 1.
+     */
+    private float cfgScale(int pass, ImageState state, int j) {
         if (!sampling.usesCfg()) {
             return 1f;
         }
         if (sampling.cfgSchedule().equals("linear")) {
-            return (float) (1 + (sampling.cfgScale() - 1) * state.countBeforePass / state.tokens.length);
+            return (float) (1 + (sampling.cfgScale() - 1) * (state.countBeforePass + j) / state.tokens.length);
         }
         boolean on = sampling.cfgInterval() < 0 || pass == 0 || pass - 1 <= sampling.cfgInterval();
         return on ? (float) sampling.cfgScale() : 1f;
+    }
+
+    private static int indexInGroup(Group g, int cell) {
+        for (int j = 0; j < g.size(); j++) {
+            if (g.cell(j) == cell) {
+                return j;
+            }
+        }
+        throw new IllegalStateException("cell " + cell + " is not in group " + g);
     }
 
     private ForwardBatch assemble(StepInputs[] in, int b, int rows, int length, int cap, int scratch) {

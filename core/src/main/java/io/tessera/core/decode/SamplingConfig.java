@@ -10,7 +10,8 @@ import io.tessera.core.config.ConfigNode;
  * @param topP        nucleus threshold (1 = off)
  * @param cfgScale    classifier-free guidance scale (1 = off: no unconditional rows)
  * @param cfgInterval LlamaGen's cfg_interval: guidance only while the decode-pass index ≤ this (−1 = always)
- * @param cfgSchedule {@code constant} (LlamaGen) or {@code linear} (LPD/RandAR: 1 + (cfg−1)·t/N with t the tokens generated so far)
+ * @param cfgSchedule {@code constant} (LlamaGen) or {@code linear} (LPD: 1 + (cfg−1)·t/N per token, t = the token's
+ *                    generation index, i.e. the tokens generated before its pass plus its index in the pass's group)
  * @param greedy      argmax instead of a draw (LlamaGen's sample_logits=False)
  * @param seed        base seed; image i uses its own stream {@link Rng#stream(long, long)}
  */

@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 /** Recognises the family and preset of a checkpoint from its tensor names and shapes (for {@code tessera inspect}). */
 public final class Detector {
     private static final Pattern LAYER = Pattern.compile("^layers\\.(\\d+)\\.");
+    private static final Pattern BLOCK = Pattern.compile("^blocks\\.(\\d+)\\.");
     private static final Pattern LEVEL = Pattern.compile("^decoder\\.conv_blocks\\.(\\d+)\\.");
 
     private Detector() {
@@ -22,7 +23,11 @@ public final class Detector {
 
     public static Detection detect(Checkpoint c) {
         if (c.has("tok_embeddings.weight") && c.has("layers.0.attention.wqkv.weight")) {
-            return llamaGen(c);
+            Detection gpt = llamaGen(c);
+            return c.has(ParWeights.TRANSITION) ? par(c, gpt) : gpt;
+        }
+        if (c.has("token_emb.weight") && c.has("mask_token") && c.has("blocks.0.attn.qkv.weight")) {
+            return lpd(c);
         }
         if (c.has("quantize.embedding.weight") && c.has("decoder.conv_in.weight")) {
             return vq(c);
@@ -59,6 +64,48 @@ public final class Detector {
             f.put("wqkv_rows", qkvRows + " (grouped-query attention: n_kv_head < n_head)");
         }
         return new Detection("llamagen", preset, f);
+    }
+
+    /** PAR = a LlamaGen GPT with n − 1 transition tokens; preset {@code par-<shape>-<n>x}. */
+    private static Detection par(Checkpoint c, Detection gpt) {
+        Map<String, Object> f = new LinkedHashMap<>(gpt.fields());
+        long regions = c.get(ParWeights.TRANSITION).dim(0) + 1;
+        f.put("regions", regions);
+        String preset = gpt.preset().equals("custom") ? "custom" : "par-" + gpt.preset().substring("gpt-".length()) + "-" + regions + "x";
+        if (preset.startsWith("par-b-")) {
+            preset = "custom"; // PAR released no GPT-B-shaped model
+        }
+        return new Detection("par", preset, f);
+    }
+
+    private static Detection lpd(Checkpoint c) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        Tensor tok = c.get("token_emb.weight");
+        int dim = (int) tok.dim(1);
+        int depth = maxIndex(c, BLOCK) + 1;
+        f.put("decoder_embed_dim", dim);
+        f.put("decoder_depth", depth);
+        f.put("vqgan_vocab_size", tok.dim(0));
+        if (c.has("class_emb.weight")) {
+            f.put("class_num", c.get("class_emb.weight").dim(0));
+        }
+        if (c.has("pos_embed")) {
+            long positions = c.get("pos_embed").dim(1);
+            long grid = Math.round(Math.sqrt(positions - 1));
+            f.put("grid", grid * grid == positions - 1 ? grid + "x" + grid + " (" + grid * 16 + " px with the ds16 tokenizer)" : positions - 1 + " tokens");
+        }
+        if (c.has("blocks.0.mlp.fc1.weight")) {
+            f.put("mlp_hidden", c.get("blocks.0.mlp.fc1.weight").dim(0));
+        }
+        String preset = "custom";
+        for (String name : LpdConfig.presetNames()) {
+            LpdConfig p = LpdConfig.preset(name, 16);
+            if (p.dim() == dim && p.depth() == depth) {
+                preset = name;
+                f.put("decoder_num_heads", p.numHeads());
+            }
+        }
+        return new Detection("lpd", preset, f);
     }
 
     private static Detection vq(Checkpoint c) {

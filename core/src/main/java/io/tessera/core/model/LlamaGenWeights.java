@@ -56,7 +56,8 @@ public final class LlamaGenWeights {
         return out;
     }
 
-    private LlamaGenWeights(LlamaGenConfig c, BiFunction<String, long[], Tensor> t) {
+    /** Resolves every tensor through {@code t} (name, expected shape) → tensor; for families built on this GPT. */
+    LlamaGenWeights(LlamaGenConfig c, BiFunction<String, long[], Tensor> t) {
         this.config = c;
         long d = c.dim();
         long qkv = (c.nHead() + 2L * c.nKvHead()) * c.headDim();

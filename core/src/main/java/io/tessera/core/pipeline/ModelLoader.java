@@ -5,14 +5,24 @@ import io.tessera.core.config.ConfigNode;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.model.LlamaGenWeights;
+import io.tessera.core.model.LpdConfig;
+import io.tessera.core.model.LpdModel;
+import io.tessera.core.model.LpdWeights;
+import io.tessera.core.model.ParConfig;
+import io.tessera.core.model.ParModel;
+import io.tessera.core.model.ParWeights;
 import io.tessera.core.spi.ModelSpec;
 import io.tessera.core.testing.RandomWeights;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.LongFunction;
 
 /** Reads the pipeline's {@code model:} node into a family config and shape-checked weights. */
 public final class ModelLoader {
-    public static final List<String> FAMILIES = List.of("llamagen");
+    public static final List<String> FAMILIES = List.of("llamagen", "par", "lpd");
 
     private ModelLoader() {
     }
@@ -26,27 +36,87 @@ public final class ModelLoader {
         return switch (family) {
             case "llamagen" -> {
                 LlamaGenConfig c = llamaGenConfig(node);
-                Checkpoint ckpt = CheckpointRef.open(node, "checkpoint", baseDir, seed -> RandomWeights.llamaGen(c, seed));
-                try {
-                    LlamaGenModel m = new LlamaGenModel(c, new LlamaGenWeights(c, ckpt));
-                    node.rejectUnknown();
-                    yield new Loaded(m, ckpt);
-                } catch (RuntimeException e) {
-                    ckpt.close();
-                    throw e;
-                }
+                yield open(node, baseDir, seed -> RandomWeights.llamaGen(c, seed), ckpt -> new LlamaGenModel(c, new LlamaGenWeights(c, ckpt)));
+            }
+            case "par" -> {
+                ParConfig c = parConfig(node);
+                yield open(node, baseDir, seed -> RandomWeights.par(c, seed), ckpt -> new ParModel(c, new ParWeights(c, ckpt)));
+            }
+            case "lpd" -> {
+                LpdConfig c = lpdConfig(node);
+                yield open(node, baseDir, seed -> RandomWeights.lpd(c, seed), ckpt -> new LpdModel(c, new LpdWeights(c, ckpt)));
             }
             default -> throw node.error("family", "unknown model family '" + family + "' (known: " + String.join(", ", FAMILIES) + ")");
         };
     }
 
+    private static Loaded open(ConfigNode node, Path baseDir, LongFunction<Map<String, io.tessera.core.checkpoint.Tensor>> random,
+                               Function<Checkpoint, ModelSpec> model) {
+        Checkpoint ckpt = CheckpointRef.open(node, "checkpoint", baseDir, random);
+        try {
+            ModelSpec m = model.apply(ckpt);
+            node.rejectUnknown();
+            return new Loaded(m, ckpt);
+        } catch (RuntimeException e) {
+            ckpt.close();
+            throw e;
+        }
+    }
+
+    /**
+     * PAR: a preset ({@code preset: par-xl-4x}, or {@code par-xl} with {@code regions}) or the explicit
+     * LlamaGen fields plus {@code regions} (default 4; the official ar_token_num). {@code grid} defaults to 24.
+     */
+    public static ParConfig parConfig(ConfigNode n) {
+        int regions = n.intIn("regions", ParConfig.DEFAULT_REGIONS, 1, 1 << 20);
+        int[] presetRegions = {regions};
+        LlamaGenConfig gpt = llamaGenConfig(n, ParConfig.DEFAULT_GRID,
+                String.join(", ", ParConfig.presetNames()) + ", optionally with -4x or -16x", "dim, n_layer, n_head, regions, ...", (preset, grid) -> {
+            ParConfig p = ParConfig.preset(preset, grid, regions);
+            presetRegions[0] = p.regions();
+            return p.gpt();
+        });
+        if (presetRegions[0] != regions && n.has("regions")) {
+            throw n.error("regions", regions + " contradicts preset '" + n.string("preset") + "' (" + presetRegions[0] + " regions)");
+        }
+        return new ParConfig(gpt, presetRegions[0]);
+    }
+
+    /**
+     * LPD: a preset ({@code preset: lpd-xl}) or explicit fields as the official constructor names them
+     * ({@code decoder_embed_dim}, {@code decoder_depth}, {@code decoder_num_heads}, {@code mlp_ratio},
+     * {@code vqgan_vocab_size}, {@code class_num}, {@code norm_eps}); {@code grid} defaults to 16.
+     */
+    public static LpdConfig lpdConfig(ConfigNode n) {
+        int grid = n.intIn("grid", 16, 1, 1024);
+        LpdConfig base = n.has("preset") ? LpdConfig.preset(n.string("preset"), grid) : null;
+        if (base == null && !n.has("decoder_embed_dim")) {
+            throw n.error("preset", "give a preset (" + String.join(", ", LpdConfig.presetNames())
+                    + ") or explicit fields (decoder_embed_dim, decoder_depth, decoder_num_heads, ...)");
+        }
+        int dim = n.intAtLeast("decoder_embed_dim", base == null ? 0 : base.dim(), 1);
+        int depth = n.intAtLeast("decoder_depth", base == null ? 0 : base.depth(), 1);
+        int heads = n.intAtLeast("decoder_num_heads", base == null ? 0 : base.numHeads(), 1);
+        double ratio = n.number("mlp_ratio", 4.0);
+        int vocab = n.intAtLeast("vqgan_vocab_size", 16384, 1);
+        int classes = n.intAtLeast("class_num", 1000, 1);
+        double eps = n.number("norm_eps", 1e-6);
+        return new LpdConfig(dim, depth, heads, ratio, vocab, classes, (float) eps, grid);
+    }
+
     /** A preset ({@code preset: gpt-b}) or explicit ModelArgs fields; {@code grid} is the token grid side. */
     public static LlamaGenConfig llamaGenConfig(ConfigNode n) {
-        int grid = n.intIn("grid", 16, 1, 1024);
-        LlamaGenConfig base = n.has("preset") ? LlamaGenConfig.preset(n.string("preset"), grid) : null;
+        return llamaGenConfig(n, 16, String.join(", ", LlamaGenConfig.presetNames()), "dim, n_layer, n_head, ...",
+                LlamaGenConfig::preset);
+    }
+
+    /** The LlamaGen fields of {@code n}, starting from {@code presets.apply(name, grid)} when a preset is given. */
+    private static LlamaGenConfig llamaGenConfig(ConfigNode n, int defaultGrid, String presetNames, String fields,
+                                                 BiFunction<String, Integer, LlamaGenConfig> presets) {
+        int grid = n.intIn("grid", defaultGrid, 1, 1024);
+        LlamaGenConfig base = n.has("preset") ? presets.apply(n.string("preset"), grid) : null;
         if (base == null && !n.has("dim")) {
-            throw n.error("preset", "give a preset (" + String.join(", ", LlamaGenConfig.presetNames())
-                    + ") or explicit fields (dim, n_layer, n_head, ...)");
+            throw n.error("preset", "give a preset (" + presetNames + ") or explicit fields (" + fields + ")");
         }
         int dim = n.intAtLeast("dim", base == null ? 0 : base.dim(), 1);
         int nLayer = n.intAtLeast("n_layer", base == null ? 0 : base.nLayer(), 1);

@@ -6,8 +6,12 @@ import io.tessera.core.config.ConfigNode;
 import io.tessera.core.decode.FamilyAdapter;
 import io.tessera.core.decode.Generator;
 import io.tessera.core.decode.LlamaGenAdapter;
+import io.tessera.core.decode.LpdAdapter;
+import io.tessera.core.decode.ParAdapter;
 import io.tessera.core.decode.SamplingConfig;
 import io.tessera.core.model.LlamaGenModel;
+import io.tessera.core.model.LpdModel;
+import io.tessera.core.model.ParModel;
 import io.tessera.core.model.TokenizerModel;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.plugin.PluginRegistry;
@@ -40,6 +44,10 @@ public final class Pipeline implements AutoCloseable {
 
     private Pipeline(PipelineSpec spec, PluginRegistry registry) {
         ConfigNode orderNode = spec.section("order");
+        // an order's `file` option (e.g. the explicit order) is a path relative to the pipeline file, like checkpoints
+        if (orderNode.has("file") && orderNode.raw().get("file") instanceof String f && !java.nio.file.Path.of(f).isAbsolute()) {
+            orderNode.put("file", spec.baseDir().resolve(f).normalize().toString());
+        }
         this.order = registry.order(orderNode.string("name", "raster"));
         this.orderOptions = orderNode;
         this.sampling = SamplingConfig.from(spec.section("sampling"));
@@ -53,6 +61,8 @@ public final class Pipeline implements AutoCloseable {
         this.modelCheckpoint = loaded.checkpoint();
         this.adapter = switch (model) {
             case LlamaGenModel m -> new LlamaGenAdapter(m);
+            case ParModel m -> new ParAdapter(m);
+            case LpdModel m -> new LpdAdapter(m);
             default -> throw new ConfigException("model.family: no adapter for family '" + model.family() + "'");
         };
         this.tokenizerModel = tokenizer.load(tokNode, spec.baseDir());

@@ -4,14 +4,18 @@ import io.tessera.core.checkpoint.Tensor;
 import io.tessera.core.decode.Rng;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenWeights;
+import io.tessera.core.model.LpdConfig;
+import io.tessera.core.model.LpdWeights;
+import io.tessera.core.model.ParConfig;
+import io.tessera.core.model.ParWeights;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The committed generator of random weights in the official layouts (LlamaGen GPT, LlamaGen VQ
- * decoder). Deterministic for a seed on every machine. Scales keep activations in a realistic range:
+ * The committed generator of random weights in the official layouts (LlamaGen GPT, PAR, LPD, LlamaGen
+ * VQ decoder). Deterministic for a seed on every machine. Scales keep activations in a realistic range:
  * linear/embedding weights ~ N(0, 0.02) as LlamaGen initialises them (output head larger so logits are
  * not flat), convolutions ~ N(0, 1/fan_in), norm weights 1 ± 0.1, biases ~ N(0, 0.02).
  */
@@ -34,6 +38,44 @@ public final class RandomWeights {
                 std = 1.0;
             } else {
                 std = 0.02;
+            }
+            out.put(name, gaussian(rng, name, shape, mean, std));
+        });
+        return out;
+    }
+
+    /**
+     * PAR: the LlamaGen tensors exactly as {@link #llamaGen} draws them for the backbone and seed, then the
+     * transition tokens ~ N(0, 1) (embedding-scale, like the other tables) from a stream of their own.
+     */
+    public static Map<String, Tensor> par(ParConfig c, long seed) {
+        Map<String, Tensor> out = llamaGen(c.gpt(), seed);
+        long[] shape = ParWeights.layout(c).get(ParWeights.TRANSITION);
+        out.put(ParWeights.TRANSITION, gaussian(new Rng(seed ^ 0x7A7A5EEDL), ParWeights.TRANSITION, shape, 0, 1.0));
+        return out;
+    }
+
+    /**
+     * LPD: embeddings, pos_embed, fake_latent and mask_token ~ N(0, 1) (so that z_proj_ln sees O(1)
+     * inputs), linear weights ~ N(0, 1/fan_in) (unit gain), biases ~ N(0, 0.02), LayerNorm weights
+     * 1 ± 0.1 and biases ~ N(0, 0.02), the head ~ N(0, 1/dim).
+     */
+    public static Map<String, Tensor> lpd(LpdConfig c, long seed) {
+        Rng rng = new Rng(seed);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        LpdWeights.layout(c).forEach((name, shape) -> {
+            double mean = 0;
+            double std;
+            boolean norm = name.contains("norm") || name.startsWith("z_proj_ln");
+            if (norm && name.endsWith(".weight")) {
+                mean = 1.0;
+                std = 0.1;
+            } else if (name.endsWith(".bias")) {
+                std = 0.02;
+            } else if (shape.length == 2 && (name.startsWith("blocks.") || name.equals("head.weight"))) {
+                std = 1.0 / Math.sqrt(shape[1]);
+            } else {
+                std = 1.0;
             }
             out.put(name, gaussian(rng, name, shape, mean, std));
         });

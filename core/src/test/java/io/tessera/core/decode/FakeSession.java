@@ -53,7 +53,7 @@ final class FakeSession implements GptSession {
                     }
                 }
                 int k = b.index(r, t);
-                int peak = (int) Math.floorMod(sum + 7L * b.positions()[k], v);
+                int peak = Math.floorMod(sum + 7L * b.positions()[k], v);
                 out[k * v + peak] = 3f;
             }
         }

@@ -1,0 +1,397 @@
+package io.tessera.app;
+
+import io.tessera.core.checkpoint.Checkpoint;
+import io.tessera.core.checkpoint.Checkpoints;
+import io.tessera.core.checkpoint.DType;
+import io.tessera.core.checkpoint.SafetensorsWriter;
+import io.tessera.core.checkpoint.Tensor;
+import io.tessera.core.config.ConfigNode;
+import io.tessera.core.model.LlamaGenConfig;
+import io.tessera.core.model.LlamaGenModel;
+import io.tessera.core.model.LlamaGenWeights;
+import io.tessera.core.model.VqConfig;
+import io.tessera.core.model.VqWeights;
+import io.tessera.core.plugin.PluginRegistry;
+import io.tessera.core.spi.BackendOptions;
+import io.tessera.core.spi.ComputeBackend;
+import io.tessera.core.spi.EntryKind;
+import io.tessera.core.spi.ForwardBatch;
+import io.tessera.core.spi.GptSession;
+import io.tessera.core.spi.VqDecoderSession;
+import io.tessera.core.testing.RandomWeights;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tessera bench}: one GPT decode step and one VQ decode on every backend, in one run, beside
+ * this machine's measured memory bandwidth and peak FLOP/s, with the roofline fraction of each.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark a GPT decode step and the VQ decoder on each backend against this machine's roofline.")
+public final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--preset", defaultValue = "gpt-b", description = "GPT preset (random weights; default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--layers", description = "Override the preset's layer count (smaller runs).")
+    Integer layers;
+
+    @Option(names = "--dtype", defaultValue = "f32", description = "Weight dtype in the checkpoint: f32 or bf16 (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--rows", defaultValue = "2", description = "Batch rows per step (2 = one image with CFG; default: ${DEFAULT-VALUE}).")
+    int rows;
+
+    @Option(names = "--context", defaultValue = "128", description = "Tokens already in the cache (default: ${DEFAULT-VALUE}).")
+    int context;
+
+    @Option(names = "--steps", defaultValue = "20", description = "Timed decode steps per backend (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--backends", split = ",", defaultValue = "cpu-vector,torch", description = "Backends to compare (default: ${DEFAULT-VALUE}).")
+    List<String> backends;
+
+    @Option(names = "--vq", defaultValue = "vq-16", description = "VQ preset for the decoder benchmark, or 'none' (default: ${DEFAULT-VALUE}).")
+    String vq;
+
+    @Option(names = "--threads", description = "Threads for every backend (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--cache", description = "Directory for the random benchmark checkpoints (default: ~/.cache/tessera/bench).")
+    Path cacheDir;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        double bw = measureBandwidth(nThreads);
+        double peak = measurePeakFlops(nThreads);
+        out.printf("machine: %d threads, memory read %.1f GB/s, vector FMA peak %.1f GFLOP/s (%d-bit vectors)%n",
+                nThreads, bw / 1e9, peak / 1e9, FloatVector.SPECIES_PREFERRED.vectorBitSize());
+
+        LlamaGenConfig base = LlamaGenConfig.preset(preset, 16);
+        LlamaGenConfig c = layers == null ? base : new LlamaGenConfig(base.dim(), layers, base.nHead(), base.nKvHead(),
+                base.multipleOf(), base.ffnDimMultiplier(), base.normEps(), base.ropeBase(), base.vocabSize(), base.numClasses(),
+                base.clsTokenNum(), base.classDropoutProb(), base.grid());
+        DType dt = switch (dtype) {
+            case "f32" -> DType.F32;
+            case "bf16" -> DType.BF16;
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--dtype must be f32 or bf16, got " + dtype);
+        };
+        if (context < 1 || context >= c.blockSize()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--context must be in [1, " + (c.blockSize() - 1) + "]");
+        }
+        Path dir = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "tessera", "bench");
+        Path gptFile = dir.resolve(preset + "-L" + c.nLayer() + "-" + dtype + ".safetensors");
+        ensure(gptFile, () -> convert(RandomWeights.llamaGen(c, 0), dt));
+
+        List<String[]> table = new ArrayList<>();
+        try (PluginRegistry reg = common.registry(); Checkpoint ckpt = Checkpoints.open(gptFile)) {
+            LlamaGenModel model = new LlamaGenModel(c, new LlamaGenWeights(c, ckpt));
+            long weightBytes = streamedWeightBytes(model);
+            double flops = stepFlops(c, rows, context);
+            double roof = Math.max(weightBytes / bw, flops / peak);
+            out.printf("GPT %s (%d layers, dim %d, %s): %,d weight bytes streamed per step, %.2f GFLOP per step, roofline %.2f ms%n",
+                    preset, c.nLayer(), c.dim(), dtype, weightBytes, flops / 1e9, roof * 1e3);
+            Map<String, Double> stepMs = new LinkedHashMap<>();
+            for (String name : backends) {
+                ComputeBackend be = reg.backend(name);
+                try (GptSession s = be.openModel(model, options(name, nThreads))) {
+                    double ms = timeDecode(s, c);
+                    stepMs.put(name, ms);
+                    table.add(new String[] {"GPT decode step", name, String.format("%.2f", ms),
+                            String.format("%.1f", weightBytes / (ms / 1e3) / 1e9), String.format("%.0f%%", 100 * roof / (ms / 1e3))});
+                }
+            }
+            if (!vq.equals("none")) {
+                VqConfig vc = VqConfig.preset(vq);
+                Path vqFile = dir.resolve(vq + "-decoder-" + dtype + ".safetensors");
+                ensure(vqFile, () -> convert(RandomWeights.vq(vc, 1), dt));
+                try (Checkpoint vck = Checkpoints.open(vqFile)) {
+                    VqWeights w = new VqWeights(vc, vck);
+                    for (String name : backends) {
+                        try (VqDecoderSession d = reg.backend(name).openDecoder(w, options(name, nThreads))) {
+                            double ms = timeVq(d);
+                            table.add(new String[] {"VQ decode 256x256", name, String.format("%.1f", ms), "-", "-"});
+                        }
+                    }
+                }
+            }
+            out.printf("%-20s %-12s %10s %10s %10s%n", "benchmark", "backend", "ms", "GB/s", "roofline");
+            for (String[] r : table) {
+                out.printf("%-20s %-12s %10s %10s %10s%n", (Object[]) r);
+            }
+            out.printf("peak RSS %.0f MB; GPT weights %.0f MB (memory-mapped, not on the heap); max heap %.0f MB%n",
+                    peakRssKb() / 1024.0, ckpt.tensors().values().stream().mapToLong(t -> t.data().byteSize()).sum() / 1048576.0,
+                    Runtime.getRuntime().maxMemory() / 1048576.0);
+            if (stepMs.containsKey("cpu-vector") && stepMs.containsKey("torch")) {
+                out.printf("decode step speed-up cpu-vector vs torch: %.2fx%n", stepMs.get("torch") / stepMs.get("cpu-vector"));
+            }
+        }
+        return 0;
+    }
+
+    /** VmHWM of this process from /proc (0 where unavailable). */
+    static long peakRssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private static BackendOptions options(String name, int threads) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("threads", threads);
+        return new BackendOptions(new ConfigNode("backend", m));
+    }
+
+    private interface Maker {
+        Map<String, Tensor> make();
+    }
+
+    private void ensure(Path file, Maker maker) {
+        if (!Files.exists(file)) {
+            spec.commandLine().getErr().println("tessera: writing random benchmark weights to " + file + " (once)");
+            try {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+            } catch (java.io.IOException e) {
+                throw new io.tessera.core.TesseraException(file.getParent() + ": cannot create directory (" + e.getMessage() + ")");
+            }
+            SafetensorsWriter.write(file, maker.make());
+        }
+    }
+
+    /** The random F32 weights, rounded to BF16 when asked. */
+    private static Map<String, Tensor> convert(Map<String, Tensor> f32, DType dt) {
+        if (dt == DType.F32) {
+            return f32;
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        f32.forEach((n, t) -> {
+            float[] v = t.toFloatArray();
+            MemorySegment seg = MemorySegment.ofArray(new byte[v.length * 2]);
+            ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < v.length; i++) {
+                int bits = Float.floatToRawIntBits(v[i]);
+                bits += 0x7fff + ((bits >>> 16) & 1); // round to nearest even
+                seg.setAtIndex(le, i, (short) (bits >>> 16));
+            }
+            out.put(n, new Tensor(n, DType.BF16, t.shape(), seg));
+        });
+        return out;
+    }
+
+    /** Bytes of weights one decode step reads: every matrix and norm, one embedding row per input (negligible). */
+    static long streamedWeightBytes(LlamaGenModel m) {
+        LlamaGenWeights w = m.weights();
+        long b = w.norm().data().byteSize() + w.output().data().byteSize();
+        for (LlamaGenWeights.Layer l : w.layers()) {
+            b += l.attentionNorm().data().byteSize() + l.wqkv().data().byteSize() + l.wo().data().byteSize()
+                    + l.ffnNorm().data().byteSize() + l.w1().data().byteSize() + l.w2().data().byteSize() + l.w3().data().byteSize();
+        }
+        return b;
+    }
+
+    /** FLOPs of one decode step: 2 per weight per row, plus attention over the context. */
+    static double stepFlops(LlamaGenConfig c, int rows, int ctx) {
+        long perLayer = (long) (c.nHead() + 2 * c.nKvHead()) * c.headDim() * c.dim() + (long) c.dim() * c.dim() + 3L * c.ffnHidden() * c.dim();
+        double weights = 2.0 * rows * (perLayer * c.nLayer() + (long) c.vocabSize() * c.dim());
+        double attn = 2.0 * rows * c.nLayer() * 2.0 * (ctx + 1) * c.dim();
+        return weights + attn;
+    }
+
+    private double timeDecode(GptSession s, LlamaGenConfig c) {
+        int cap = 1 + c.blockSize();
+        s.reset(rows, cap);
+        // prefill: class + (context − 1) tokens in one causal pass
+        s.forward(pass(0, context, cap));
+        for (int i = 0; i < 3; i++) {
+            s.forward(pass(context + i, 1, cap));
+        }
+        double[] ms = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            int slot = context + 3 + i;
+            if (slot >= cap) {
+                s.reset(rows, cap);
+                s.forward(pass(0, context, cap));
+                slot = context;
+            }
+            ForwardBatch b = pass(slot, 1, cap);
+            long t0 = System.nanoTime();
+            s.forward(b);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms[ms.length / 2];
+    }
+
+    /** {@code len} entries at slots [first, first + len) for every row, causal by slot. */
+    private ForwardBatch pass(int first, int len, int cap) {
+        int n = rows * len;
+        EntryKind[] kinds = new EntryKind[n];
+        int[] ids = new int[n];
+        int[] pos = new int[n];
+        int[] slots = new int[n];
+        boolean[] vis = new boolean[n * cap];
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < len; t++) {
+                int k = r * len + t;
+                int slot = first + t;
+                kinds[k] = slot == 0 ? EntryKind.CLASS : EntryKind.TOKEN;
+                ids[k] = slot == 0 ? (r < rows / 2 ? 1 : 1000) : (slot * 7919) % 16384;
+                pos[k] = slot;
+                slots[k] = slot;
+                for (int j = 0; j <= slot; j++) {
+                    vis[k * cap + j] = true;
+                }
+            }
+        }
+        return new ForwardBatch(rows, len, kinds, ids, pos, slots, vis);
+    }
+
+    private static double timeVq(VqDecoderSession d) {
+        int[] tokens = new int[256];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = (i * 7919) % 16384;
+        }
+        d.decode(tokens, 1, 16, 16); // warm-up
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < 2; i++) {
+            long t0 = System.nanoTime();
+            d.decode(tokens, 1, 16, 16);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e6);
+        }
+        return best;
+    }
+
+    /** Read bandwidth: {@code threads} threads summing disjoint halves of a 1 GiB off-heap buffer; best of 5. */
+    static double measureBandwidth(int threads) throws Exception {
+        long bytes = 1L << 30;
+        VectorSpecies<Float> sp = FloatVector.SPECIES_PREFERRED;
+        try (Arena arena = Arena.ofShared(); ExecutorService ex = Executors.newFixedThreadPool(threads)) {
+            MemorySegment seg = arena.allocate(bytes, 64);
+            seg.fill((byte) 1);
+            double best = 0;
+            for (int rep = 0; rep < 5; rep++) {
+                long chunk = bytes / threads;
+                List<Future<Float>> fs = new ArrayList<>();
+                long t0 = System.nanoTime();
+                for (int t = 0; t < threads; t++) {
+                    long from = t * chunk;
+                    fs.add(ex.submit(() -> {
+                        FloatVector acc = FloatVector.zero(sp);
+                        long step = sp.vectorByteSize();
+                        for (long o = from; o < from + chunk; o += 4 * step) {
+                            acc = acc.add(FloatVector.fromMemorySegment(sp, seg, o, ByteOrder.LITTLE_ENDIAN))
+                                    .add(FloatVector.fromMemorySegment(sp, seg, o + step, ByteOrder.LITTLE_ENDIAN))
+                                    .add(FloatVector.fromMemorySegment(sp, seg, o + 2 * step, ByteOrder.LITTLE_ENDIAN))
+                                    .add(FloatVector.fromMemorySegment(sp, seg, o + 3 * step, ByteOrder.LITTLE_ENDIAN));
+                        }
+                        return acc.reduceLanes(VectorOperators.ADD);
+                    }));
+                }
+                float sink = 0;
+                for (Future<Float> f : fs) {
+                    sink += f.get();
+                }
+                double s = (System.nanoTime() - t0) / 1e9;
+                if (sink != 0) {
+                    best = Math.max(best, bytes / s);
+                }
+            }
+            return best;
+        }
+    }
+
+    /** Peak: 8 independent FMA chains in registers on every thread (JIT-compiled kernel, warmed up); best of 5. */
+    static double measurePeakFlops(int threads) throws Exception {
+        VectorSpecies<Float> sp = FloatVector.SPECIES_PREFERRED;
+        int calls = 200;
+        long iters = 100_000L;
+        float sink = 0;
+        for (int w = 0; w < 2000; w++) {
+            sink += fmaChains(1000); // warm-up: C2 compiles the kernel with its vectors in registers
+        }
+        try (ExecutorService ex = Executors.newFixedThreadPool(threads)) {
+            double best = 0;
+            for (int rep = 0; rep < 5; rep++) {
+                List<Future<Float>> fs = new ArrayList<>();
+                long t0 = System.nanoTime();
+                for (int t = 0; t < threads; t++) {
+                    fs.add(ex.submit(() -> {
+                        float acc = 0;
+                        for (int c = 0; c < calls; c++) {
+                            acc += fmaChains(iters);
+                        }
+                        return acc;
+                    }));
+                }
+                for (Future<Float> f : fs) {
+                    sink += f.get();
+                }
+                double s = (System.nanoTime() - t0) / 1e9;
+                best = Math.max(best, threads * calls * iters * 8.0 * sp.length() * 2 / s);
+            }
+            return sink == 12345.678f ? 0 : best;
+        }
+    }
+
+    private static float fmaChains(long iters) {
+        VectorSpecies<Float> sp = FloatVector.SPECIES_PREFERRED;
+        FloatVector a = FloatVector.broadcast(sp, 0.999f);
+        FloatVector b = FloatVector.broadcast(sp, 1e-7f);
+        FloatVector x0 = FloatVector.broadcast(sp, 1f);
+        FloatVector x1 = x0;
+        FloatVector x2 = x0;
+        FloatVector x3 = x0;
+        FloatVector x4 = x0;
+        FloatVector x5 = x0;
+        FloatVector x6 = x0;
+        FloatVector x7 = x0;
+        for (long i = 0; i < iters; i++) {
+            x0 = x0.fma(a, b);
+            x1 = x1.fma(a, b);
+            x2 = x2.fma(a, b);
+            x3 = x3.fma(a, b);
+            x4 = x4.fma(a, b);
+            x5 = x5.fma(a, b);
+            x6 = x6.fma(a, b);
+            x7 = x7.fma(a, b);
+        }
+        return x0.add(x1).add(x2).add(x3).add(x4).add(x5).add(x6).add(x7).reduceLanes(VectorOperators.ADD);
+    }
+}

@@ -1,0 +1,244 @@
+package io.tessera.cpu;
+
+import io.tessera.core.BackendException;
+import io.tessera.core.model.LlamaGenConfig;
+import io.tessera.core.model.LlamaGenModel;
+import io.tessera.core.model.LlamaGenWeights;
+import io.tessera.core.model.ParModel;
+import io.tessera.core.spi.EntryKind;
+import io.tessera.core.spi.ForwardBatch;
+import io.tessera.core.spi.GptSession;
+import io.tessera.core.spi.ModelSpec;
+
+/**
+ * The LlamaGen c2i GPT ({@code autoregressive/models/gpt.py}) on the CPU: RMSNorm, fused wqkv,
+ * grouped-query attention with 2-D RoPE over a zero-filled KV cache, SwiGLU, no biases.
+ * Weights stay in the checkpoint's memory segments; activations are float32 on the heap.
+ *
+ * <p>Also runs PAR, the same GPT whose only difference is the embedding step: QUERY entries embed the
+ * transition tokens {@code spe_tok_embeddings} (and sit at position 0, the zero RoPE row).
+ */
+final class LlamaGenForward implements GptSession {
+
+    /** One transformer block, weights in place. */
+    private record Block(
+            float[] attentionNorm, // [dim]
+            Matrix wqkv,           // [(n_head + 2·n_kv_head)·head_dim, dim]
+            Matrix wo,             // [dim, dim]
+            float[] ffnNorm,       // [dim]
+            Matrix w1,             // [hidden, dim]  gate
+            Matrix w3,             // [hidden, dim]  up
+            Matrix w2) {           // [dim, hidden]  down
+    }
+
+    private final ModelSpec model;
+    private final LlamaGenConfig config;
+    private final Kernels kernels;
+    private final Parallel pool;
+    private final RopeTable rope;
+
+    private final Matrix clsEmbedding;  // [num_classes + 1, dim]  (row num_classes = null class)
+    private final Matrix tokEmbeddings; // [vocab, dim]
+    private final Matrix queries;       // [n − 1, dim] PAR transition tokens, or null (llamagen: no QUERY entries)
+    private final Block[] blocks;       // n_layer
+    private final float[] norm;         // [dim]
+    private final Matrix output;        // [vocab, dim]
+
+    private int rows;
+    private int capacity;
+    private float[][] keyCache;   // [rows · n_layer][capacity · n_kv_head · head_dim]
+    private float[][] valueCache; // [rows · n_layer][capacity · n_kv_head · head_dim]
+
+    LlamaGenForward(LlamaGenModel model, CpuOptions options) {
+        this(model, model.weights(), null, options);
+    }
+
+    /** PAR: the GPT plus the transition-token table. */
+    LlamaGenForward(ParModel model, CpuOptions options) {
+        this(model, model.weights().gpt(), Matrix.of(model.weights().transition()), options);
+    }
+
+    private LlamaGenForward(ModelSpec model, LlamaGenWeights w, Matrix queries, CpuOptions options) {
+        this.model = model;
+        this.config = w.config();
+        this.queries = queries;
+        this.kernels = Kernels.of(options.vectorKernels());
+        this.rope = new RopeTable(config.grid(), config.headDim(), config.ropeBase());
+        this.clsEmbedding = Matrix.of(w.clsEmbedding());
+        this.tokEmbeddings = Matrix.of(w.tokEmbeddings());
+        this.blocks = w.layers().stream().map(l -> new Block(l.attentionNorm().toFloatArray(), Matrix.of(l.wqkv()),
+                Matrix.of(l.wo()), l.ffnNorm().toFloatArray(), Matrix.of(l.w1()), Matrix.of(l.w3()), Matrix.of(l.w2())))
+                .toArray(Block[]::new);
+        this.norm = w.norm().toFloatArray();
+        this.output = Matrix.of(w.output());
+        this.pool = new Parallel(options.threads(), "cpu-vector-gpt");
+    }
+
+    @Override
+    public ModelSpec model() {
+        return model;
+    }
+
+    @Override
+    public void reset(int rows, int capacity) {
+        if (rows < 1 || capacity < 1) {
+            throw new BackendException("cpu-vector: reset needs rows ≥ 1 and capacity ≥ 1, got " + rows + ", " + capacity);
+        }
+        int kvDim = config.nKvHead() * config.headDim();
+        this.rows = rows;
+        this.capacity = capacity;
+        this.keyCache = new float[rows * config.nLayer()][Math.multiplyExact(capacity, kvDim)];
+        this.valueCache = new float[rows * config.nLayer()][Math.multiplyExact(capacity, kvDim)];
+    }
+
+    @Override
+    public float[] forward(ForwardBatch batch) {
+        validate(batch);
+        final int dim = config.dim();
+        final int nHead = config.nHead();
+        final int nKv = config.nKvHead();
+        final int hd = config.headDim();
+        final int kvDim = nKv * hd;
+        final int qkvDim = (nHead + 2 * nKv) * hd;
+        final int hidden = config.ffnHidden();
+        final int vocab = config.vocabSize();
+        final int n = batch.rows() * batch.length(); // entries in this pass
+
+        // 1. Embed every entry.
+        float[] h = embed(batch);                     // [n, dim] residual stream
+
+        float[] x = new float[n * dim];               // [n, dim] normed input of a sub-layer
+        float[] qkv = new float[n * qkvDim];          // [n, q | k | v]
+        float[] attn = new float[n * dim];            // [n, n_head · head_dim]
+        float[] proj = new float[n * dim];            // [n, dim] sub-layer output before the residual add
+        float[] gate = new float[n * hidden];         // [n, hidden]
+        float[] up = new float[n * hidden];           // [n, hidden]
+
+        for (int layer = 0; layer < blocks.length; layer++) {
+            Block b = blocks[layer];
+
+            // 2. x = RMSNorm(h) · attention_norm
+            rmsNormRows(h, b.attentionNorm(), x, n, dim);
+
+            // 3. q | k | v = x · wqkvᵀ
+            matmul(b.wqkv(), x, n, qkv);
+
+            // 4. RoPE on q and k at each entry's position (position 0 = class: q = k = 0).
+            for (int e = 0; e < n; e++) {
+                int t = rope.offset(batch.positions()[e]);
+                Kernels.rope(qkv, e * qkvDim, nHead, hd, rope.cos, rope.sin, t);
+                Kernels.rope(qkv, e * qkvDim + nHead * hd, nKv, hd, rope.cos, rope.sin, t);
+            }
+
+            // 5. Write every entry's k and v at its slot before any attention.
+            for (int e = 0; e < n; e++) {
+                int cache = (e / batch.length()) * blocks.length + layer;
+                int slot = batch.slots()[e] * kvDim;
+                System.arraycopy(qkv, e * qkvDim + nHead * hd, keyCache[cache], slot, kvDim);
+                System.arraycopy(qkv, e * qkvDim + nHead * hd + kvDim, valueCache[cache], slot, kvDim);
+            }
+
+            // 6. attn = softmax(q·kᵀ/√hd over visible slots) · v, per entry and query head.
+            CacheAttention.attend(pool, kernels, batch, layer, blocks.length, qkv, qkvDim, nHead, nKv, hd, keyCache, valueCache,
+                    capacity, attn);
+
+            // 7. h += attn · woᵀ
+            matmul(b.wo(), attn, n, proj);
+            addInPlace(h, proj);
+
+            // 8. h += w2(silu(w1 x) ⊙ w3 x), x = RMSNorm(h) · ffn_norm
+            rmsNormRows(h, b.ffnNorm(), x, n, dim);
+            pool.range(hidden, (from, to) -> {
+                kernels.matmul(b.w1(), from, to, x, n, gate);
+                kernels.matmul(b.w3(), from, to, x, n, up);
+            });
+            Kernels.swiGlu(gate, up, 0, n * hidden);
+            matmul(b.w2(), gate, n, proj);
+            addInPlace(h, proj);
+        }
+
+        // 9. logits = RMSNorm(h) · norm · outputᵀ   [n, vocab]
+        rmsNormRows(h, norm, x, n, dim);
+        float[] logits = new float[n * vocab];
+        matmul(output, x, n, logits);
+        return logits;
+    }
+
+    /** The family's embedding step: class row (CLASS), token row (TOKEN) or transition-token row (QUERY, PAR). */
+    private float[] embed(ForwardBatch batch) {
+        int n = batch.rows() * batch.length();
+        float[] h = new float[n * config.dim()];
+        for (int e = 0; e < n; e++) {
+            table(batch.kinds()[e]).rowInto(batch.ids()[e], h, e * config.dim());
+        }
+        return h;
+    }
+
+    private Matrix table(EntryKind kind) {
+        return switch (kind) {
+            case CLASS -> clsEmbedding;
+            case TOKEN -> tokEmbeddings;
+            case QUERY -> queries;
+        };
+    }
+
+    /** out[e] = RMSNorm(in[e]) · w for each of the n rows. */
+    private void rmsNormRows(float[] in, float[] w, float[] out, int n, int dim) {
+        for (int e = 0; e < n; e++) {
+            kernels.rmsNorm(in, e * dim, dim, w, config.normEps(), out, e * dim);
+        }
+    }
+
+    /** out [n, w.rows] = x [n, w.cols] · wᵀ, split over output rows. */
+    private void matmul(Matrix w, float[] x, int n, float[] out) {
+        pool.range(w.rows(), (from, to) -> kernels.matmul(w, from, to, x, n, out));
+    }
+
+    private static void addInPlace(float[] h, float[] d) {
+        for (int i = 0; i < h.length; i++) {
+            h[i] += d[i];
+        }
+    }
+
+    private void validate(ForwardBatch batch) {
+        if (keyCache == null) {
+            throw new BackendException("cpu-vector: forward before reset(rows, capacity)");
+        }
+        if (batch.rows() != rows) {
+            throw new BackendException("cpu-vector: batch has " + batch.rows() + " rows, the cache was reset for " + rows);
+        }
+        int n = batch.rows() * batch.length();
+        if (n == 0) {
+            return;
+        }
+        if (batch.capacity() != capacity) {
+            throw new BackendException("cpu-vector: mask covers " + batch.capacity() + " slots, the cache has " + capacity);
+        }
+        for (int e = 0; e < n; e++) {
+            EntryKind kind = batch.kinds()[e];
+            int id = batch.ids()[e];
+            if (kind == EntryKind.QUERY && queries == null) {
+                throw new BackendException("cpu-vector: llamagen has no QUERY entries (entry " + e + ")");
+            }
+            int limit = table(kind).rows();
+            if (id < 0 || id >= limit) {
+                throw new BackendException("cpu-vector: entry " + e + " " + kind + " id " + id + " out of range [0, " + limit + ")");
+            }
+            int p = batch.positions()[e];
+            if (p < 0 || p >= rope.positions) {
+                throw new BackendException("cpu-vector: entry " + e + " position " + p + " out of range [0, " + rope.positions + ")");
+            }
+            int s = batch.slots()[e];
+            if (s < 0 || s >= capacity) {
+                throw new BackendException("cpu-vector: entry " + e + " slot " + s + " out of range [0, " + capacity + ")");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        keyCache = null;
+        valueCache = null;
+    }
+}

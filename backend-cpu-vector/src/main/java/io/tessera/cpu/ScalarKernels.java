@@ -1,0 +1,102 @@
+package io.tessera.cpu;
+
+/** Plain-loop reference kernels (selected with {@code kernels: scalar} or {@code -Dtessera.kernels=scalar}). */
+final class ScalarKernels extends Kernels {
+    @Override
+    String name() {
+        return "scalar";
+    }
+
+    @Override
+    void matmul(Matrix w, int oFrom, int oTo, float[] x, int rows, float[] out) {
+        int in = w.cols();
+        int outDim = w.rows();
+        for (int o = oFrom; o < oTo; o++) {
+            for (int r = 0; r < rows; r++) {
+                float sum = 0f;
+                for (int i = 0; i < in; i++) {
+                    sum += w.get(o, i) * x[r * in + i];
+                }
+                out[r * outDim + o] = sum;
+            }
+        }
+    }
+
+    @Override
+    float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    @Override
+    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    @Override
+    float sumOfSquares(float[] x, int off, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += x[off + i] * x[off + i];
+        }
+        return sum;
+    }
+
+    @Override
+    float sum(float[] x, int off, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += x[off + i];
+        }
+        return sum;
+    }
+
+    @Override
+    float sumOfSquaredDeviations(float[] x, int off, int n, float mean) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            float d = x[off + i] - mean;
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    @Override
+    void addBias(float[] x, int off, float[] bias, int n) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] += bias[i];
+        }
+    }
+
+    @Override
+    void normalizeAffine(float[] x, int off, int n, float mean, float rstd, float[] w, float[] b, float[] out, int outOff) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = (x[off + i] - mean) * rstd * w[i] + b[i];
+        }
+    }
+
+    @Override
+    int tileWidth() {
+        return 16;
+    }
+
+    @Override
+    void gemmTile(float[] a, int mDim, int kDim, float[] bias, float[] tile, float[] out, int outOff, int ldo,
+                  int valid) {
+        int tw = tileWidth();
+        for (int m = 0; m < mDim; m++) {
+            for (int j = 0; j < valid; j++) {
+                float sum = 0f;
+                for (int k = 0; k < kDim; k++) {
+                    sum += a[m * kDim + k] * tile[k * tw + j];
+                }
+                out[m * ldo + outOff + j] = bias[m] + sum;
+            }
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package io.tessera.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.tessera.core.checkpoint.DType;
+import io.tessera.core.checkpoint.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** Vector kernels against the scalar reference on odd sizes and tails, for every weight dtype. */
+class KernelsTest {
+    private static final int[] SIZES = {1, 7, 33, 257};
+    private final Kernels vector = Kernels.of(true);
+    private final Kernels scalar = Kernels.of(false);
+
+    private static Matrix matrix(DType dt, int rows, int cols, long seed) {
+        float[] v = TestTensors.gaussian(seed, rows * cols);
+        return Matrix.of(TestTensors.convert(Tensor.ofFloats("w", new long[] {rows, cols}, v), dt));
+    }
+
+    private static void assertClose(float[] expected, float[] actual, float tol) {
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], tol * Math.max(1f, Math.abs(expected[i])), "index " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
+    void matmulMatchesScalarOnTails(DType dt) {
+        for (int cols : SIZES) {
+            for (int rows : new int[] {1, 2, 3, 4, 5, 7}) {
+                Matrix w = matrix(dt, 5, cols, cols * 31L + rows);
+                float[] x = TestTensors.gaussian(rows * 7L + cols, rows * cols);
+                float[] expected = new float[rows * 5];
+                float[] actual = new float[rows * 5];
+                scalar.matmul(w, 0, 5, x, rows, expected);
+                vector.matmul(w, 0, 5, x, rows, actual);
+                assertClose(expected, actual, 1e-4f * (float) Math.sqrt(cols));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
+    void vectorWideningIsExact(DType dt) {
+        // One-hot activations pick single weights: every lane of the widening path must be exact,
+        // including F16 subnormals and zeros of both signs.
+        int cols = 40;
+        float[] values = TestTensors.gaussian(5, cols);
+        values[0] = 6.0e-8f;   // F16 subnormal
+        values[1] = -0.0f;
+        values[2] = 1.0e-5f;   // F16 subnormal
+        values[3] = 65504f;    // F16 max
+        values[4] = -65504f;
+        values[5] = -3.0e-6f;
+        Matrix w = Matrix.of(TestTensors.convert(Tensor.ofFloats("w", new long[] {1, cols}, values), dt));
+        for (int c = 0; c < cols; c++) {
+            float[] x = new float[cols];
+            x[c] = 1f;
+            float[] out = new float[1];
+            vector.matmul(w, 0, 1, x, 1, out);
+            assertEquals(w.get(0, c), out[0], 0f, "column " + c);
+        }
+        // an infinite weight (F16 exponent 31) widens to infinity
+        values[4] = Float.POSITIVE_INFINITY;
+        Matrix inf = Matrix.of(TestTensors.convert(Tensor.ofFloats("w", new long[] {1, cols}, values), dt));
+        float[] ones = new float[cols];
+        java.util.Arrays.fill(ones, 1f);
+        float[] out = new float[1];
+        vector.matmul(inf, 0, 1, ones, 1, out);
+        assertEquals(Float.POSITIVE_INFINITY, out[0]);
+    }
+
+    @Test
+    void matmulRowIsIndependentOfGroupingAndRange() {
+        Matrix w = matrix(DType.F32, 9, 257, 3);
+        float[] x = TestTensors.gaussian(4, 7 * 257);
+        float[] all = new float[7 * 9];
+        vector.matmul(w, 0, 9, x, 7, all);
+        for (int r = 0; r < 7; r++) {
+            float[] one = new float[9];
+            float[] xr = java.util.Arrays.copyOfRange(x, r * 257, (r + 1) * 257);
+            vector.matmul(w, 0, 4, xr, 1, one);
+            vector.matmul(w, 4, 9, xr, 1, one);
+            assertArrayEquals(java.util.Arrays.copyOfRange(all, r * 9, (r + 1) * 9), one, "row " + r);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 33, 64, 257})
+    void dotAxpySumOfSquares(int n) {
+        float[] a = TestTensors.gaussian(n, n + 3);
+        float[] b = TestTensors.gaussian(n + 1, n + 5);
+        assertEquals(scalar.dot(a, 3, b, 5, n), vector.dot(a, 3, b, 5, n), 1e-4f * n);
+        assertEquals(scalar.sumOfSquares(a, 2, n), vector.sumOfSquares(a, 2, n), 1e-4f * n);
+        float[] y1 = b.clone();
+        float[] y2 = b.clone();
+        scalar.axpy(0.37f, a, 1, y1, 2, n);
+        vector.axpy(0.37f, a, 1, y2, 2, n);
+        assertClose(y1, y2, 1e-6f);
+    }
+
+    @Test
+    void gemmTileMatchesScalar() {
+        for (int mDim : new int[] {1, 3, 4, 7, 9}) {
+            for (int kDim : new int[] {1, 7, 33}) {
+                float[] a = TestTensors.gaussian(mDim * 100L + kDim, mDim * kDim);
+                float[] bias = TestTensors.gaussian(mDim, mDim);
+                int tw = vector.tileWidth();
+                float[] tile = TestTensors.gaussian(kDim, kDim * tw);
+                for (int valid : new int[] {1, tw - 1, tw}) {
+                    // the scalar reference reads the same packed tile with its own width
+                    int ldo = tw + 5;
+                    float[] expected = new float[mDim * ldo];
+                    float[] actual = new float[mDim * ldo];
+                    for (int m = 0; m < mDim; m++) {
+                        for (int j = 0; j < valid; j++) {
+                            float s = 0f;
+                            for (int k = 0; k < kDim; k++) {
+                                s += a[m * kDim + k] * tile[k * tw + j];
+                            }
+                            expected[m * ldo + 2 + j] = bias[m] + s;
+                        }
+                    }
+                    vector.gemmTile(a, mDim, kDim, bias, tile, actual, 2, ldo, valid);
+                    assertClose(expected, actual, 1e-4f * kDim);
+                }
+            }
+        }
+    }
+
+    @Test
+    void convolutionVectorMatchesScalarWithUpsample() {
+        int cin = 5;
+        int cout = 6;
+        int h = 5;
+        int w = 7;
+        float[] in = TestTensors.gaussian(1, cin * h * w);
+        float[] bias = TestTensors.gaussian(2, cout);
+        try (Parallel pool = new Parallel(2, "test")) {
+            for (int ks : new int[] {1, 3}) {
+                for (boolean up : new boolean[] {false, true}) {
+                    float[] a = TestTensors.gaussian(3 + ks, cout * cin * ks * ks);
+                    int hw = (up ? 4 : 1) * h * w;
+                    float[] expected = new float[cout * hw];
+                    float[] actual = new float[cout * hw];
+                    VqDecoderForward.conv2d(scalar, pool, a, bias, cout, ks, in, cin, h, w, up, expected);
+                    VqDecoderForward.conv2d(vector, pool, a, bias, cout, ks, in, cin, h, w, up, actual);
+                    assertClose(expected, actual, 1e-4f);
+                }
+            }
+        }
+    }
+
+    @Test
+    void handCheckedConvolution() {
+        // in: one channel 3×3 = 1..9; weight: 3×3 of ones, bias 0.5 → each output = sum of its
+        // zero-padded 3×3 neighbourhood + 0.5. A second output channel has only the centre tap = 2.
+        float[] in = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        float[] a = new float[18];
+        java.util.Arrays.fill(a, 0, 9, 1f);
+        a[9 + 4] = 2f;
+        float[] bias = {0.5f, -1f};
+        float[] expected = {
+            12.5f, 21.5f, 16.5f, 27.5f, 45.5f, 33.5f, 24.5f, 39.5f, 28.5f,
+            1, 3, 5, 7, 9, 11, 13, 15, 17};
+        for (Kernels k : new Kernels[] {scalar, vector}) {
+            float[] out = new float[18];
+            try (Parallel pool = new Parallel(1, "test")) {
+                VqDecoderForward.conv2d(k, pool, a, bias, 2, 3, in, 1, 3, 3, false, out);
+            }
+            assertArrayEquals(expected, out, 1e-6f, k.name());
+        }
+        // nearest ×2 upsample then 1×1 identity: each pixel repeated in a 2×2 block
+        float[] up = new float[36];
+        try (Parallel pool = new Parallel(1, "test")) {
+            VqDecoderForward.conv2d(vector, pool, new float[] {1f}, new float[] {0f}, 1, 1, in, 1, 3, 3, true, up);
+        }
+        assertEquals(1f, up[0]);
+        assertEquals(1f, up[7]);
+        assertEquals(2f, up[2]);
+        assertEquals(9f, up[35]);
+        assertEquals(5f, up[2 * 6 + 2]);
+    }
+
+    @Test
+    void handCheckedGroupNorm() {
+        // 4 channels, 2 groups, 2 pixels. Group 0 = {1, 3, 5, 7}: mean 4, var 5; group 1 = {2, 4, 2, 4}: mean 3, var 1.
+        float[] x = {1, 3, 5, 7, 2, 4, 2, 4};
+        float[] gamma = {1, 2, 1, 1};
+        float[] beta = {0, 0, 0.5f, -1};
+        float[] out = new float[8];
+        Kernels.groupNorm(x, out, 4, 2, 2, gamma, beta, 0f, false, 0, 2);
+        float s = (float) (1 / Math.sqrt(5));
+        assertArrayEquals(new float[] {-3 * s, -1 * s, 2 * s, 6 * s, -0.5f, 1.5f, -2, 0}, out, 1e-6f);
+        Kernels.groupNorm(x, out, 4, 2, 2, gamma, beta, 0f, true, 0, 2);
+        assertEquals(-0.5 / (1 + Math.exp(0.5)), out[4], 1e-6);
+        assertEquals(-3 * s / (1 + Math.exp(3 * s)), out[0], 1e-6);
+    }
+
+    @Test
+    void softmaxAndRmsNorm() {
+        float[] x = {0, (float) Math.log(3), 5};
+        Kernels.softmax(x, 0, 2);
+        assertArrayEquals(new float[] {0.25f, 0.75f, 5}, x, 1e-6f);
+        float[] v = {3, 4};
+        float[] out = new float[2];
+        for (Kernels k : new Kernels[] {scalar, vector}) {
+            k.rmsNorm(v, 0, 2, new float[] {1, 2}, 0f, out, 0);
+            float r = (float) (1 / Math.sqrt(12.5));
+            assertArrayEquals(new float[] {3 * r, 8 * r}, out, 1e-6f);
+        }
+    }
+
+    @Test
+    void pixelsTruncateLikeTheFidScript() {
+        assertEquals(0, Pixels.toRgb8(-1.5f));
+        assertEquals(0, Pixels.toRgb8(-1f)); // 127.5·−1 + 128 = 0.5 → 0
+        assertEquals(128, Pixels.toRgb8(0f));
+        assertEquals(255, Pixels.toRgb8(1f)); // 255.5 → clamp 255
+        assertEquals(191, Pixels.toRgb8(0.5f)); // 191.75 → 191
+        assertEquals(0, Pixels.toRgb8(Float.NaN));
+        byte[] rgb = Pixels.toRgb8(new float[] {0f, 1f, -1f, 0.5f, 0f, 0f}, 1, 1, 2);
+        assertArrayEquals(new byte[] {(byte) 128, 0, (byte) 128, (byte) 255, (byte) 191, (byte) 128}, rgb);
+    }
+
+    @Test
+    void layerNormMatchesScalarAndTheDoubleFormula() {
+        for (int n : SIZES) {
+            float[] x = TestTensors.gaussian(n * 3L, n);
+            for (int i = 0; i < n; i++) {
+                x[i] = 2.5f + 3f * x[i]; // a mean and a scale far from 0 and 1
+            }
+            float[] w = TestTensors.gaussian(n * 5L, n);
+            float[] b = TestTensors.gaussian(n * 7L, n);
+            float[] expected = new float[n + 3];
+            float[] actual = new float[n + 3];
+            scalar.layerNorm(x, 0, n, w, b, 1e-6f, expected, 3);
+            vector.layerNorm(x, 0, n, w, b, 1e-6f, actual, 3);
+            assertClose(expected, actual, 1e-5f);
+            double mean = 0;
+            for (float v : x) {
+                mean += v;
+            }
+            mean /= n;
+            double var = 0;
+            for (float v : x) {
+                var += (v - mean) * (v - mean);
+            }
+            var /= n;
+            for (int i = 0; i < n; i++) {
+                double want = (x[i] - mean) / Math.sqrt(var + 1e-6) * w[i] + b[i];
+                assertEquals(want, actual[3 + i], 1e-4 * Math.max(1, Math.abs(want)), "n " + n + ", index " + i);
+            }
+        }
+    }
+
+    @Test
+    void addBiasMatchesScalar() {
+        for (int n : SIZES) {
+            float[] bias = TestTensors.gaussian(n, n);
+            float[] a = TestTensors.gaussian(n + 1L, n + 2);
+            float[] c = a.clone();
+            scalar.addBias(a, 2, bias, n);
+            vector.addBias(c, 2, bias, n);
+            assertArrayEquals(a, c);
+            assertEquals(TestTensors.gaussian(n + 1L, n + 2)[0] + 0f, a[0]);
+        }
+    }
+
+    /** nn.GELU() values: x·Φ(x), Φ from erf (reference values from Python's math.erf). */
+    @Test
+    void exactGeluMatchesErfValues() {
+        float[] x = {-3f, -1f, -0.5f, 0f, 0.5f, 1f, 2f, 5f};
+        double[] want = {-0.00404969409489031, -0.15865525393145707, -0.15426876936299347, 0.0, 0.34573123063700656,
+            0.8413447460685429, 1.9544997361036416, 4.999998566742141};
+        Kernels.gelu(x, 0, x.length);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(want[i], x[i], 2e-7 * Math.max(1, Math.abs(want[i])), "gelu index " + i);
+        }
+        // erf itself (math.erf values)
+        assertEquals(0.8427007929497149, Kernels.erf(1.0), 2e-7);
+        assertEquals(-0.9661051464753108, Kernels.erf(-1.5), 2e-7);
+        assertEquals(0.5204998778130465, Kernels.erf(0.5), 2e-7);
+    }
+}
