@@ -7,7 +7,7 @@ import java.util.Map;
 /** Receives a trainer's progress: one report every {@code train.log_every} steps, and free-form messages. */
 public interface Progress {
     /**
-     * @param kind        vq, gpt or classifier
+     * @param kind        vq, gpt, lpd or classifier
      * @param step        steps done so far (1-based)
      * @param total       steps of the whole run
      * @param losses      mean losses over the steps since the last report (first entry: the total loss)

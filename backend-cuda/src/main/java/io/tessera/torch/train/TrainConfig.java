@@ -21,7 +21,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * read. Relative paths are resolved against the YAML file's directory (as pipeline files do).
  *
  * <pre>
- * kind: vq                    # vq | gpt | classifier
+ * kind: vq                    # vq | gpt | lpd | classifier
  * seed: 0
  * device: auto                # cpu | cuda | auto
  * threads: 0                  # libtorch intra-op threads (0: libtorch's default)
@@ -37,7 +37,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  */
 public final class TrainConfig {
     /** Trainer kinds. */
-    public enum Kind { VQ, GPT, CLASSIFIER }
+    public enum Kind { VQ, GPT, LPD, CLASSIFIER }
 
     /** Optimiser and schedule: linear warm-up, then cosine decay from lr to lr·min_lr_ratio. */
     public record Optim(long steps, int batchSize, double lr, double minLrRatio, long warmupSteps, double weightDecay,
@@ -79,8 +79,9 @@ public final class TrainConfig {
         kind = switch (k) {
             case "vq" -> Kind.VQ;
             case "gpt" -> Kind.GPT;
+            case "lpd" -> Kind.LPD;
             case "classifier" -> Kind.CLASSIFIER;
-            default -> throw root.error("kind", "must be vq, gpt or classifier, got '" + k + "'");
+            default -> throw root.error("kind", "must be vq, gpt, lpd or classifier, got '" + k + "'");
         };
         seed = root.integer("seed", 0);
         device = root.string("device", "auto");

@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * What a training invocation did.
  *
- * @param kind         vq, gpt or classifier
+ * @param kind         vq, gpt, lpd or classifier
  * @param out          the exported model file (null when the run stopped before its last step)
  * @param step         steps done in total (over all resumed invocations)
  * @param totalSteps   steps of the whole run

@@ -38,7 +38,7 @@ public abstract class Trainer {
         this.cfg = cfg;
     }
 
-    /** vq, gpt or classifier. */
+    /** vq, gpt, lpd or classifier. */
     protected abstract String name();
 
     /** Names of the loss components returned by {@link #trainStep}; the first is the optimised total. */

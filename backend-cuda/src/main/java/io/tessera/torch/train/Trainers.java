@@ -20,6 +20,7 @@ public final class Trainers {
             return switch (cfg.kind()) {
                 case VQ -> new VqTrainer(cfg);
                 case GPT -> new GptTrainer(cfg);
+                case LPD -> new LpdTrainer(cfg);
                 case CLASSIFIER -> new ClassifierTrainer(cfg);
             };
         } catch (ConfigException e) {

@@ -22,7 +22,7 @@ class TrainConfigTest {
     @Test
     void errorsNameTheFileAndYamlPath() {
         assertTrue(error(BASE.replace("steps: 10", "steps: 0")).contains("train.steps"));
-        assertTrue(error(BASE.replace("kind: vq", "kind: diffusion")).contains("kind: must be vq, gpt or classifier"));
+        assertTrue(error(BASE.replace("kind: vq", "kind: diffusion")).contains("kind: must be vq, gpt, lpd or classifier"));
         assertTrue(error(BASE.replace("[1, 2]}", "[1, 2], ch: 48}")).contains("model.ch: must be a multiple of 32"));
         assertTrue(error(BASE.replace("[1, 2]}", "[1, 2, 2]}")).contains("model.ch_mult"));
         assertTrue(error(BASE.replace("[1, 2]}", "[1, 2], codebok_size: 5}")).contains("model.codebok_size: unknown key"));
