@@ -127,6 +127,7 @@ public final class GptTrainer extends Trainer {
         VqConfig vc = VqTrainer.vqConfigFromMetadata(vqCkpt.metadata(), vqFile.toString());
         new VqWeights(vc, vqCkpt); // the decode path is in the official layout
         gpt = readGptConfig(modelNode, vc.codebookSize());
+        modelNode.rejectUnknown(); // every model field has been read now: a typo is an error, not a default
         vqParams = new ParamStore(device);
         vq = new VqNet(vc, vqParams);
         vqParams.load(vqCkpt, "");
