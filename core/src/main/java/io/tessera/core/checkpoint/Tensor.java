@@ -34,9 +34,13 @@ public final class Tensor {
         }
     }
 
-    /** A float32 tensor over a copy of {@code values} (for tests, generators and small in-memory weights). */
+    /**
+     * A float32 tensor over a copy of {@code values} (generators, tests, in-memory weights). The copy is
+     * native memory freed by the garbage collector: the Vector API loads native segments with vector
+     * instructions, while a byte[]-backed heap segment falls back to a per-lane path many times slower.
+     */
     public static Tensor ofFloats(String name, long[] shape, float[] values) {
-        MemorySegment seg = MemorySegment.ofArray(new byte[values.length * 4]);
+        MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate((long) values.length * 4, 64);
         for (int i = 0; i < values.length; i++) {
             seg.setAtIndex(F32, i, values[i]);
         }
