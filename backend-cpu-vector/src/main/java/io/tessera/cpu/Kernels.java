@@ -58,17 +58,6 @@ abstract sealed class Kernels permits ScalarKernels, VectorKernels {
     /** out[outOff + i] = (x[off + i] − mean) · rstd · w[i] + b[i] for i &lt; n. */
     abstract void normalizeAffine(float[] x, int off, int n, float mean, float rstd, float[] w, float[] b, float[] out, int outOff);
 
-    /** Columns per packed GEMM tile (a multiple of the vector length). */
-    abstract int tileWidth();
-
-    /**
-     * One GEMM tile of a convolution: out[m·ldo + outOff + j] = bias[m] + Σ_k a[m·kDim + k] · tile[k·tw + j]
-     * for m &lt; mDim and j &lt; valid. {@code tile} is [kDim, tw] with tw = {@link #tileWidth()}, zero-padded
-     * beyond {@code valid} columns.
-     */
-    abstract void gemmTile(float[] a, int mDim, int kDim, float[] bias, float[] tile, float[] out, int outOff, int ldo,
-                           int valid);
-
     // ---------------------------------------------------------------- shared scalar helpers
 
     /** Element i of a little-endian F32/BF16/F16 segment, widened exactly to float. */

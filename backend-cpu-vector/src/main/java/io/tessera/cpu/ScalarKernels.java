@@ -80,23 +80,4 @@ final class ScalarKernels extends Kernels {
         }
     }
 
-    @Override
-    int tileWidth() {
-        return 16;
-    }
-
-    @Override
-    void gemmTile(float[] a, int mDim, int kDim, float[] bias, float[] tile, float[] out, int outOff, int ldo,
-                  int valid) {
-        int tw = tileWidth();
-        for (int m = 0; m < mDim; m++) {
-            for (int j = 0; j < valid; j++) {
-                float sum = 0f;
-                for (int k = 0; k < kDim; k++) {
-                    sum += a[m * kDim + k] * tile[k * tw + j];
-                }
-                out[m * ldo + outOff + j] = bias[m] + sum;
-            }
-        }
-    }
 }

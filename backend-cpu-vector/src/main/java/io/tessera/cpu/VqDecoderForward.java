@@ -194,52 +194,6 @@ final class VqDecoderForward implements VqDecoderSession {
         return new Image(out, cout, oh, ow);
     }
 
-    /** An im2col-tile conv on raw arrays (the {@link Kernels#gemmTile} path): in [cin, h, w] → out [cout, oh, ow]. */
-    static void conv2d(Kernels kernels, Parallel pool, float[] a, float[] bias, int cout, int ks, float[] in, int cin,
-                       int h, int w, boolean upsample, float[] out) {
-        int oh = upsample ? 2 * h : h;
-        int ow = upsample ? 2 * w : w;
-        int hw = oh * ow;
-        int kDim = cin * ks * ks;
-        int tw = kernels.tileWidth();
-        int tiles = (hw + tw - 1) / tw;
-        int pad = ks / 2;
-        pool.range(tiles, (from, to) -> {
-            float[] tile = new float[kDim * tw];
-            int[] oy = new int[tw];
-            int[] ox = new int[tw];
-            for (int t = from; t < to; t++) {
-                int p0 = t * tw;
-                int valid = Math.min(tw, hw - p0);
-                for (int j = 0; j < valid; j++) {
-                    oy[j] = (p0 + j) / ow;
-                    ox[j] = (p0 + j) % ow;
-                }
-                for (int ci = 0; ci < cin; ci++) {
-                    int plane = ci * h * w;
-                    for (int ky = 0; ky < ks; ky++) {
-                        for (int kx = 0; kx < ks; kx++) {
-                            int base = ((ci * ks + ky) * ks + kx) * tw;
-                            for (int j = 0; j < valid; j++) {
-                                int iy = oy[j] + ky - pad;
-                                int ix = ox[j] + kx - pad;
-                                float v = 0f;
-                                if (iy >= 0 && iy < oh && ix >= 0 && ix < ow) {
-                                    v = upsample ? in[plane + (iy >> 1) * w + (ix >> 1)] : in[plane + iy * w + ix];
-                                }
-                                tile[base + j] = v;
-                            }
-                            for (int j = valid; j < tw; j++) {
-                                tile[base + j] = 0f;
-                            }
-                        }
-                    }
-                }
-                kernels.gemmTile(a, cout, kDim, bias, tile, out, p0, hw, valid);
-            }
-        });
-    }
-
     @Override
     public void close() {
         pool.close();

@@ -49,21 +49,16 @@ class ConvKernelsTest {
     }
 
     @Test
-    void matchesTheIm2colGemmTilePath() {
-        int cout = 12;
-        int cin = 20;
-        int h = 6;
-        int wd = 11;
-        float[] in = TestTensors.gaussian(1, cin * h * wd);
-        float[] w = TestTensors.gaussian(2, cout * cin * 9);
-        float[] bias = TestTensors.gaussian(3, cout);
-        float[] expected = new float[cout * h * wd * 4];
-        try (Parallel pool = new Parallel(2, "test")) {
-            VqDecoderForward.conv2d(Kernels.of(true), pool, w, bias, cout, 3, in, cin, h, wd, true, expected);
-        }
-        float[] actual = conv(vector, 2, w, bias, cout, cin, 3, in, h, wd, true);
-        for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], actual[i], 1e-4f * Math.max(1f, Math.abs(expected[i])), "index " + i);
+    void nearestUpsampleThenIdentity() {
+        // nearest ×2 upsample then a 1×1 identity conv: each pixel repeated in a 2×2 block
+        float[] in = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        for (ConvKernels k : new ConvKernels[] {scalar, vector}) {
+            float[] up = conv(k, 1, new float[] {1f}, new float[] {0f}, 1, 1, 1, in, 3, 3, true);
+            assertEquals(1f, up[0]);
+            assertEquals(1f, up[7]);
+            assertEquals(2f, up[2]);
+            assertEquals(9f, up[35]);
+            assertEquals(5f, up[2 * 6 + 2]);
         }
     }
 
