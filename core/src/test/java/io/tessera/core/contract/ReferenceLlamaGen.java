@@ -170,10 +170,25 @@ public final class ReferenceLlamaGen implements GptSession {
 
     /** Softmax attention of entry (row, t) over the visible slots; returns the concatenated heads [n_head·hd]. */
     private double[] attend(int layer, int row, int t, double[] q, ForwardBatch b) {
-        int group = c.nHead() / c.nKvHead();
+        return attendCache(keys[layer][row], values[layer][row], q, c.nHead(), c.nKvHead(), hd, row, t, b);
+    }
+
+    /**
+     * Softmax attention of entry (row, t)'s query heads over the cache slots {@code b} makes visible to it
+     * (score scale 1/√hd, unwritten slots are zeros); query head h reads kv head h / (nHead / nKv).
+     * Shared by the GPT and ViT oracles.
+     *
+     * @param keys   [slot][nKv·hd] of this layer and row
+     * @param values [slot][nKv·hd] of this layer and row
+     * @return the concatenated heads [nHead·hd]
+     */
+    static double[] attendCache(double[][] keys, double[][] values, double[] q, int nHead, int nKv, int hd, int row, int t,
+                                ForwardBatch b) {
+        int capacity = keys.length;
+        int group = nHead / nKv;
         double scale = 1.0 / StrictMath.sqrt(hd);
-        double[] out = new double[c.nHead() * hd];
-        for (int head = 0; head < c.nHead(); head++) {
+        double[] out = new double[nHead * hd];
+        for (int head = 0; head < nHead; head++) {
             int kvHead = head / group;
             double[] scores = new double[capacity];
             double max = Double.NEGATIVE_INFINITY;
@@ -181,7 +196,7 @@ public final class ReferenceLlamaGen implements GptSession {
                 if (b.isVisible(row, t, s)) {
                     double dot = 0;
                     for (int d = 0; d < hd; d++) {
-                        dot += q[head * hd + d] * keys[layer][row][s][kvHead * hd + d];
+                        dot += q[head * hd + d] * keys[s][kvHead * hd + d];
                     }
                     scores[s] = dot * scale;
                     max = Math.max(max, scores[s]);
@@ -198,7 +213,7 @@ public final class ReferenceLlamaGen implements GptSession {
                 if (b.isVisible(row, t, s)) {
                     double p = scores[s] / sum;
                     for (int d = 0; d < hd; d++) {
-                        out[head * hd + d] += p * values[layer][row][s][kvHead * hd + d];
+                        out[head * hd + d] += p * values[s][kvHead * hd + d];
                     }
                 }
             }

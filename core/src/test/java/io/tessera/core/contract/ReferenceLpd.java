@@ -147,40 +147,9 @@ public final class ReferenceLpd implements GptSession {
         return logits;
     }
 
+    /** Softmax attention of entry (row, t) over the visible slots (plain multi-head); returns [dim]. */
     private double[] attend(int layer, int row, int t, double[] q, ForwardBatch b) {
-        int hd = c.headDim();
-        double scale = 1.0 / StrictMath.sqrt(hd);
-        double[] out = new double[c.dim()];
-        for (int head = 0; head < c.numHeads(); head++) {
-            double[] scores = new double[capacity];
-            double max = Double.NEGATIVE_INFINITY;
-            for (int s = 0; s < capacity; s++) {
-                if (b.isVisible(row, t, s)) {
-                    double dot = 0;
-                    for (int d = 0; d < hd; d++) {
-                        dot += q[head * hd + d] * keys[layer][row][s][head * hd + d];
-                    }
-                    scores[s] = dot * scale;
-                    max = Math.max(max, scores[s]);
-                }
-            }
-            double sum = 0;
-            for (int s = 0; s < capacity; s++) {
-                if (b.isVisible(row, t, s)) {
-                    scores[s] = StrictMath.exp(scores[s] - max);
-                    sum += scores[s];
-                }
-            }
-            for (int s = 0; s < capacity; s++) {
-                if (b.isVisible(row, t, s)) {
-                    double p = scores[s] / sum;
-                    for (int d = 0; d < hd; d++) {
-                        out[head * hd + d] += p * values[layer][row][s][head * hd + d];
-                    }
-                }
-            }
-        }
-        return out;
+        return ReferenceLlamaGen.attendCache(keys[layer][row], values[layer][row], q, c.numHeads(), c.numHeads(), c.headDim(), row, t, b);
     }
 
     private double[] embed(EntryKind kind, int id, int position) {
