@@ -64,6 +64,7 @@ public record TorchOptions(boolean cuda, boolean bf16, int threads) {
 
     /** The libtorch device of this session. */
     Device device() {
+        CpuKernelCheck.ensure();
         return cuda ? new Device(DeviceType.CUDA, (byte) 0) : new Device(DeviceType.CPU);
     }
 

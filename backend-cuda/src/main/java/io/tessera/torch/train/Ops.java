@@ -20,6 +20,7 @@ final class Ops {
 
     /** {@code cpu}, {@code cuda} or {@code auto} (CUDA when libtorch sees a GPU, else CPU). */
     static Device device(String name, String yamlPath) {
+        io.tessera.torch.CpuKernelCheck.ensure();
         return switch (name) {
             case "cpu" -> new Device(torch.DeviceType.CPU);
             case "cuda" -> {
