@@ -14,7 +14,9 @@ import org.bytedeco.pytorch.global.torch;
  * losses turning NaN), while libtorch's own im2col + BLAS path and oneDNN capped at AVX2 are exact.
  * This check runs one small convolution (forward and weight gradient) with oneDNN and with
  * libtorch's native path; when they disagree it switches oneDNN off for the process and says so on
- * stderr in one line. NNPACK is switched off on the CPU in every case: on x86 it serves only
+ * stderr in one line, naming the faster remedy (oneDNN capped at AVX2 through the environment
+ * variable {@code ONEDNN_MAX_CPU_ISA=AVX2}, read once when oneDNN starts, so it cannot be set from
+ * here). NNPACK is switched off on the CPU in every case: on x86 it serves only
  * batch-1 inference convolutions, and where the CPU lacks what it needs it prints a warning per
  * call ("Could not initialize NNPACK").
  */
@@ -48,7 +50,8 @@ public final class CpuKernelCheck {
         }
         mkldnnDisabled = true;
         System.err.printf("tessera: libtorch's oneDNN CPU convolution is wrong on this CPU (relative error %.2g against "
-                + "libtorch's native kernels); using the native kernels%n", err);
+                + "libtorch's native kernels); using the native kernels (slower: to keep oneDNN, set ONEDNN_MAX_CPU_ISA=AVX2, "
+                + "which was exact where this was found)%n", err);
     }
 
     /** Whether {@link #ensure} found oneDNN wrong and switched it off. */

@@ -30,6 +30,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  * out: ../models/fmnist/vq.safetensors
  * save_dtype: bf16            # f32 | bf16 (the exported model; checkpoints are always f32)
  * resume: true                # continue from work_dir/checkpoint.safetensors when present
+ * init: ../models/fmnist/gpt.safetensors  # optional warm start: the weights of an exported model of
+ *                             # this kind and shape; fresh optimiser and schedule (a checkpoint wins)
  * train: {steps: 1000, batch_size: 32, lr: 1e-3, min_lr_ratio: 0.1, warmup_steps: 50,
  *         weight_decay: 0.0, beta1: 0.9, beta2: 0.95, grad_clip: 1.0, log_every: 10, checkpoint_every: 100}
  * model: {...}                # per kind
@@ -67,6 +69,7 @@ public final class TrainConfig {
     private final Path out;
     private final DType saveDtype;
     private final boolean resume;
+    private final Path init;
     private final Optim optim;
     private final int logEvery;
     private final int checkpointEvery;
@@ -103,6 +106,7 @@ public final class TrainConfig {
             default -> throw root.error("save_dtype", "must be f32 or bf16, got '" + dt + "'");
         };
         resume = root.bool("resume", true);
+        init = root.has("init") ? path(root, "init", null) : null;
         ConfigNode t = root.child("train");
         long steps = t.integer("steps");
         if (steps < 1) {
@@ -226,6 +230,9 @@ public final class TrainConfig {
     public Path out() { return out; }
     public DType saveDtype() { return saveDtype; }
     public boolean resume() { return resume; }
+
+    /** The exported model to warm-start from ({@code init}), or null. */
+    public Path init() { return init; }
     public Optim optim() { return optim; }
     public int logEvery() { return logEvery; }
     public int checkpointEvery() { return checkpointEvery; }

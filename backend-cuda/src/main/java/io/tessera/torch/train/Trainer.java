@@ -133,6 +133,14 @@ public abstract class Trainer {
                 opt.load(c, step);
             }
             progress.message(name() + ": resumed from " + ckpt + " at step " + step);
+        } else if (cfg.init() != null) {
+            if (!Files.isRegularFile(cfg.init())) {
+                throw new CheckpointException(cfg.source() + ": init: " + cfg.init() + ": no such file");
+            }
+            try (Checkpoint c = TrainIo.loadSafetensors(cfg.init())) {
+                params.load(c, "");
+            }
+            progress.message(name() + ": warm start from " + cfg.init() + " (fresh optimiser and schedule)");
         }
         LossLog log = new LossLog(cfg.workDir().resolve("loss.csv"), lossNames());
         log.restore(step);

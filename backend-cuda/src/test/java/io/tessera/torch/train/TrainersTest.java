@@ -117,6 +117,38 @@ class TrainersTest {
     }
 
     @Test
+    void initWarmStartsFromAnExportedModel() {
+        Path a = shared.resolve("initA");
+        Trainers.create(config(a, "classifier", "i", "out: models/a.safetensors\n", 4, 8, 2e-3, CLF_MODEL)).run(Progress.silent());
+        Path src = a.resolve("models/a.safetensors");
+        // one step at a vanishing learning rate: the export is the init weights (the fresh run's are not)
+        Trainers.create(config(a, "classifier", "w", "out: models/w.safetensors\ninit: models/a.safetensors\n", 1, 8, 1e-12, CLF_MODEL))
+                .run(Progress.silent());
+        Trainers.create(config(a, "classifier", "f", "out: models/f.safetensors\n", 1, 8, 1e-12, CLF_MODEL)).run(Progress.silent());
+        MemoryCheckpoint init = TrainIo.loadSafetensors(src);
+        MemoryCheckpoint warm = TrainIo.loadSafetensors(a.resolve("models/w.safetensors"));
+        MemoryCheckpoint fresh = TrainIo.loadSafetensors(a.resolve("models/f.safetensors"));
+        double warmDiff = 0;
+        double freshDiff = 0;
+        for (String k : init.tensors().keySet()) {
+            float[] x = init.get(k).toFloatArray();
+            float[] y = warm.get(k).toFloatArray();
+            float[] z = fresh.get(k).toFloatArray();
+            for (int i = 0; i < x.length; i++) {
+                warmDiff = Math.max(warmDiff, Math.abs(x[i] - y[i]));
+                freshDiff = Math.max(freshDiff, Math.abs(x[i] - z[i]));
+            }
+        }
+        assertTrue(warmDiff < 1e-6, "warm start moved the weights by " + warmDiff);
+        assertTrue(freshDiff > 1e-3, "a fresh run should start elsewhere, max difference " + freshDiff);
+
+        TrainConfig missing = config(a, "classifier", "m", "out: models/m.safetensors\ninit: models/none.safetensors\n", 1, 8, 1e-3, CLF_MODEL);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(io.tessera.core.CheckpointException.class,
+                () -> Trainers.create(missing).run(Progress.silent()));
+        assertTrue(e.getMessage().contains("init: ") && e.getMessage().contains("none.safetensors"), e.getMessage());
+    }
+
+    @Test
     void gptTrainsOnVqTokensExportsOfficialLayoutAndResumes() throws IOException {
         String rest = "tokenizer: {checkpoint: " + vqFile.toAbsolutePath() + "}\n"
                 + "model: {dim: 32, n_layer: 2, n_head: 2, num_classes: 10, class_dropout_prob: 0.1, grid: 16}\n"
