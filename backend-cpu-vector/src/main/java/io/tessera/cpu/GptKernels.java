@@ -89,27 +89,100 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             return v.lane(0);
         }
 
+        /** Bytes of weights per output tile: the tile stays in L2 while every activation row passes over it. */
+        static final long TILE_BYTES = 192 * 1024;
+
         /**
-         * Each weight row is read once per pair of activation rows (decode: rows = 2, one image with
-         * CFG, so once). Per (o, r): two accumulators over 2L-wide steps (two independent FMA chains),
-         * one L step, butterfly sum, scalar tail — the same for paired and single rows.
+         * Output rows are taken in tiles of about {@link #TILE_BYTES} of weights; within a tile the
+         * activation rows go four at a time (then two, then one), so a weight row is read from memory
+         * once per call and from cache once per four activation rows (decode with CFG: rows = 2, one
+         * read). Per (o, r), whatever the grouping: two accumulators over 2L-wide steps (two
+         * independent FMA chains), one L step, butterfly sum, scalar tail — so out[r, o] has the same
+         * bits for any rows and range.
          */
         @Override
         void matmul(Matrix w, int oFrom, int oTo, float[] x, int rows, float[] out) {
+            matmul(w, oFrom, oTo, x, rows, out, TILE_BYTES);
+        }
+
+        /** {@link #matmul} with another tile size (tests use small ones to cross tile borders). */
+        void matmul(Matrix w, int oFrom, int oTo, float[] x, int rows, float[] out, long tileBytes) {
             int n = w.cols();
             int outDim = w.rows();
             MemorySegment seg = w.data();
             int dt = VectorKernels.code(w.dtype());
-            for (int o = oFrom; o < oTo; o++) {
-                long base = (long) o * n;
+            int tile = rows <= 2 ? Math.max(1, oTo - oFrom)
+                    : (int) Math.max(1, tileBytes / Math.max(1L, (long) n * w.dtype().byteSize()));
+            for (int t0 = oFrom; t0 < oTo; t0 += tile) {
+                int t1 = Math.min(oTo, t0 + tile);
                 int r = 0;
+                for (; r + 4 <= rows; r += 4) {
+                    for (int o = t0; o < t1; o++) {
+                        rows4(seg, dt, (long) o * n, n, x, r * n, out, r * outDim + o, outDim);
+                    }
+                }
                 for (; r + 2 <= rows; r += 2) {
-                    rows2(seg, dt, base, n, x, r * n, out, r * outDim + o, outDim);
+                    for (int o = t0; o < t1; o++) {
+                        rows2(seg, dt, (long) o * n, n, x, r * n, out, r * outDim + o, outDim);
+                    }
                 }
                 if (r < rows) {
-                    out[r * outDim + o] = rows1(seg, dt, base, n, x, r * n);
+                    for (int o = t0; o < t1; o++) {
+                        out[r * outDim + o] = rows1(seg, dt, (long) o * n, n, x, r * n);
+                    }
                 }
             }
+        }
+
+        private static void rows4(MemorySegment seg, int dt, long base, int n, float[] x, int x0, float[] out, int o0,
+                                  int ldo) {
+            int x1 = x0 + n;
+            int x2 = x1 + n;
+            int x3 = x2 + n;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector b0 = a0;
+            FloatVector a1 = a0;
+            FloatVector b1 = a0;
+            FloatVector a2 = a0;
+            FloatVector b2 = a0;
+            FloatVector a3 = a0;
+            FloatVector b3 = a0;
+            int i = 0;
+            for (; i + 2 * L <= n; i += 2 * L) {
+                FloatVector w0 = VectorKernels.load(seg, dt, base + i);
+                FloatVector w1 = VectorKernels.load(seg, dt, base + i + L);
+                a0 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a0);
+                b0 = w1.fma(FloatVector.fromArray(F, x, x0 + i + L), b0);
+                a1 = w0.fma(FloatVector.fromArray(F, x, x1 + i), a1);
+                b1 = w1.fma(FloatVector.fromArray(F, x, x1 + i + L), b1);
+                a2 = w0.fma(FloatVector.fromArray(F, x, x2 + i), a2);
+                b2 = w1.fma(FloatVector.fromArray(F, x, x2 + i + L), b2);
+                a3 = w0.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+                b3 = w1.fma(FloatVector.fromArray(F, x, x3 + i + L), b3);
+            }
+            if (i + L <= n) {
+                FloatVector w0 = VectorKernels.load(seg, dt, base + i);
+                a0 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a0);
+                a1 = w0.fma(FloatVector.fromArray(F, x, x1 + i), a1);
+                a2 = w0.fma(FloatVector.fromArray(F, x, x2 + i), a2);
+                a3 = w0.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+                i += L;
+            }
+            float s0 = hsum(a0.add(b0));
+            float s1 = hsum(a1.add(b1));
+            float s2 = hsum(a2.add(b2));
+            float s3 = hsum(a3.add(b3));
+            for (; i < n; i++) {
+                float wi = VectorKernels.scalarAt(seg, dt, base + i);
+                s0 += wi * x[x0 + i];
+                s1 += wi * x[x1 + i];
+                s2 += wi * x[x2 + i];
+                s3 += wi * x[x3 + i];
+            }
+            out[o0] = s0;
+            out[o0 + ldo] = s1;
+            out[o0 + 2 * ldo] = s2;
+            out[o0 + 3 * ldo] = s3;
         }
 
         private static float rows1(MemorySegment seg, int dt, long base, int n, float[] x, int x0) {

@@ -28,7 +28,7 @@ class GptKernelsTest {
         for (int cols : new int[] {1, 7, 16, 33, 47, 257}) {
             Matrix w = Matrix.of(TestTensors.convert(
                     Tensor.ofFloats("w", new long[] {6, cols}, TestTensors.gaussian(cols, 6 * cols)), dt));
-            for (int rows : new int[] {1, 2, 3, 5}) {
+            for (int rows : new int[] {1, 2, 3, 4, 5, 7, 9}) {
                 float[] x = TestTensors.gaussian(rows * 7L + cols, rows * cols);
                 float[] expected = new float[rows * 6];
                 float[] actual = new float[rows * 6];
@@ -43,6 +43,31 @@ class GptKernelsTest {
                     vector.matmul(w, 2, 6, xr, 1, one);
                     assertArrayEquals(Arrays.copyOfRange(actual, r * 6, (r + 1) * 6), one, "row " + r);
                 }
+            }
+        }
+    }
+
+    @Test
+    void tiledMatmulGivesTheSameBitsForAnyTileAndRowCount() {
+        int cols = 67;
+        int outRows = 13;
+        Matrix w = Matrix.of(TestTensors.convert(
+                Tensor.ofFloats("w", new long[] {outRows, cols}, TestTensors.gaussian(5, outRows * cols)), DType.BF16));
+        GptKernels.Vector v = new GptKernels.Vector();
+        for (int rows : new int[] {3, 6, 11}) {
+            float[] x = TestTensors.gaussian(rows, rows * cols);
+            float[] whole = new float[rows * outRows];
+            v.matmul(w, 0, outRows, x, rows, whole, Long.MAX_VALUE / 4);
+            for (long tileBytes : new long[] {1, 2L * cols * 2, 5L * cols * 2}) {
+                float[] tiled = new float[rows * outRows];
+                v.matmul(w, 0, 4, x, rows, tiled, tileBytes);
+                v.matmul(w, 4, outRows, x, rows, tiled, tileBytes);
+                assertArrayEquals(whole, tiled, rows + " rows, tile " + tileBytes + " bytes");
+            }
+            for (int r = 0; r < rows; r++) {
+                float[] one = new float[outRows];
+                v.matmul(w, 0, outRows, Arrays.copyOfRange(x, r * cols, (r + 1) * cols), 1, one);
+                assertArrayEquals(Arrays.copyOfRange(whole, r * outRows, (r + 1) * outRows), one, "row " + r + " of " + rows);
             }
         }
     }
