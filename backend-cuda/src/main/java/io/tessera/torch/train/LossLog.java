@@ -9,11 +9,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * The loss history of a run: {@code loss.csv} (step, lr, every loss component, images/s; one row
@@ -88,36 +91,42 @@ final class LossLog {
         if (rows.isEmpty()) {
             return;
         }
-        XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("step").yAxisTitle("loss").build();
-        chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setMarkerSize(0);
-        chart.getStyler().setChartBackgroundColor(Color.WHITE);
         Color[] palette = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40), new Color(148, 103, 189)};
-        double[] x = new double[rows.size()];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = rows.get(i)[0];
-        }
+        XYSeriesCollection data = new XYSeriesCollection();
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
         for (int c = 0; c < columns.size(); c++) {
-            double[] y = new double[rows.size()];
-            double[] ema = new double[rows.size()];
+            XYSeries raw = new XYSeries(columns.get(c) + " (step)", false, true);
+            XYSeries ema = new XYSeries(columns.get(c), false, true);
             double a = Math.min(0.2, 20.0 / rows.size() + 0.02);
-            for (int i = 0; i < y.length; i++) {
-                y[i] = Math.max(1e-8, rows.get(i)[2 + c]);
-                ema[i] = i == 0 ? y[i] : (1 - a) * ema[i - 1] + a * y[i];
+            double smooth = 0;
+            for (int i = 0; i < rows.size(); i++) {
+                double y = Math.max(1e-8, rows.get(i)[2 + c]);
+                smooth = i == 0 ? y : (1 - a) * smooth + a * y;
+                raw.add(rows.get(i)[0], y);
+                ema.add(rows.get(i)[0], smooth);
             }
             Color col = palette[c % palette.length];
-            XYSeries raw = chart.addSeries(columns.get(c) + " (step)", x, y);
-            raw.setMarker(SeriesMarkers.NONE);
-            raw.setLineColor(new Color(col.getRed(), col.getGreen(), col.getBlue(), 60));
-            raw.setShowInLegend(false);
-            XYSeries s = chart.addSeries(columns.get(c), x, ema);
-            s.setMarker(SeriesMarkers.NONE);
-            s.setLineColor(col);
+            int rawIndex = data.getSeriesCount();
+            data.addSeries(raw);
+            data.addSeries(ema);
+            renderer.setSeriesPaint(rawIndex, new Color(col.getRed(), col.getGreen(), col.getBlue(), 60));
+            renderer.setSeriesVisibleInLegend(rawIndex, false);
+            renderer.setSeriesPaint(rawIndex + 1, col);
         }
+        NumberAxis x = new NumberAxis("step");
+        x.setAutoRangeIncludesZero(false);
+        LogAxis y = new LogAxis("loss (log scale)");
+        y.setNumberFormatOverride(new java.text.DecimalFormat("0.0###"));
+        XYPlot plot = new XYPlot(data, x, y, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
         try {
             Files.createDirectories(png.toAbsolutePath().getParent());
             Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp.png");
-            BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
+            ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 900, 500);
             Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new TesseraException(png + ": cannot write loss plot (" + e.getMessage() + ")", e);
