@@ -135,6 +135,14 @@ public final class ClassifierFeatures implements FeatureExtractor {
             throw new IllegalStateException("classifier returned " + o.logits().length + " logits and " + o.features().length
                     + " features for " + n + " images (feature dim " + o.featureDim() + ")");
         }
+        for (float[] a : new float[][] {o.logits(), o.features()}) {
+            for (float v : a) {
+                if (!Float.isFinite(v)) {
+                    throw new io.tessera.core.BackendException(description + ": non-finite output (" + v + ") for finite input images; "
+                            + "the classifier's device computes wrongly here (try --classifier-device java)");
+                }
+            }
+        }
         return o;
     }
 

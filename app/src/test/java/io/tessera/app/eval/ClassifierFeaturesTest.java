@@ -42,4 +42,25 @@ class ClassifierFeaturesTest {
         }
         assertTrue(closed[0]);
     }
+
+    @Test
+    void nonFiniteOutputsAreAClearError() {
+        ClassifierFeatures.Net net = new ClassifierFeatures.Net() {
+            @Override
+            public ClassifierFeatures.Output forward(float[] images, int n) {
+                float[] features = new float[n * 2];
+                features[1] = Float.NaN;
+                return new ClassifierFeatures.Output(new float[n * 10], features, 2);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (ClassifierFeatures c = new ClassifierFeatures(net, "classifier c.safetensors (cpu)")) {
+            io.tessera.core.BackendException e = assertThrows(io.tessera.core.BackendException.class,
+                    () -> c.extract(new float[3 * 32 * 32], 1, 32));
+            assertTrue(e.getMessage().startsWith("classifier c.safetensors (cpu): non-finite output (NaN)"), e.getMessage());
+        }
+    }
 }
