@@ -91,11 +91,13 @@ abstract sealed class Kernels permits ScalarKernels, VectorKernels {
     }
 
     /**
-     * Exact (erf) GELU in place, nn.GELU(): x[i] = x/2 · (1 + erf(x/√2)) for i in [from, to). Shared by both
-     * kernel sets: erf is transcendental, and a Vector API version would have to use its EXP operator,
-     * whose compiled and interpreted forms may round differently (see the class comment).
+     * Exact (erf) GELU in place, nn.GELU(): x[i] = x/2 · (1 + erf(x/√2)) for i in [from, to). Every
+     * element's bits depend only on its value (the pool may split a row anywhere).
      */
-    static void gelu(float[] x, int from, int to) {
+    abstract void gelu(float[] x, int from, int to);
+
+    /** The scalar GELU: {@link #erf} in double with {@link StrictMath#exp}. */
+    static void geluExact(float[] x, int from, int to) {
         for (int i = from; i < to; i++) {
             double v = x[i];
             x[i] = (float) (0.5 * v * (1.0 + erf(v * 0.7071067811865476)));

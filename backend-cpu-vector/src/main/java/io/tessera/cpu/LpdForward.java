@@ -134,7 +134,7 @@ final class LpdForward implements GptSession {
             // 5. h += fc2(gelu(fc1(norm2(h))))
             layerNormRows(h, b.norm2W(), b.norm2B(), x, n, dim, eps);
             linear(b.fc1(), b.fc1B(), x, n, mlp);
-            pool.range(n * hidden, (from, to) -> Kernels.gelu(mlp, from, to));
+            pool.range(n * hidden, (from, to) -> kernels.gelu(mlp, from, to));
             linear(b.fc2(), b.fc2B(), mlp, n, proj);
             addInPlace(h, proj);
         }

@@ -67,6 +67,11 @@ final class ScalarKernels extends Kernels {
     }
 
     @Override
+    void gelu(float[] x, int from, int to) {
+        geluExact(x, from, to);
+    }
+
+    @Override
     void addBias(float[] x, int off, float[] bias, int n) {
         for (int i = 0; i < n; i++) {
             x[off + i] += bias[i];

@@ -279,6 +279,39 @@ final class VectorKernels extends Kernels {
         return sum;
     }
 
+    /**
+     * GELU with erf from the same Chebyshev fit of erfc as {@link Kernels#erf}, in float, with
+     * {@link VectorConvKernels#exp} (adds, FMAs and bit operations: the same bits interpreted and
+     * compiled). For x &lt; 0 the result is x/2 · erfc(|x|/√2) directly (no cancellation in 1 + erf).
+     * Tails go through the same lane arithmetic, one lane used, so a split never changes a value.
+     */
+    @Override
+    void gelu(float[] x, int from, int to) {
+        int i = from;
+        for (; i + L <= to; i += L) {
+            gelu(FloatVector.fromArray(F, x, i)).intoArray(x, i);
+        }
+        for (; i < to; i++) {
+            x[i] = gelu(FloatVector.broadcast(F, x[i])).lane(0);
+        }
+    }
+
+    private static final float[] ERFC_FIT = {0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
+        -0.18628806f, 0.09678418f, 0.37409196f, 1.00002368f};
+
+    static FloatVector gelu(FloatVector v) {
+        FloatVector z = v.abs().mul(0.70710678118654752f);
+        FloatVector t = FloatVector.broadcast(F, 1f).div(z.fma(FloatVector.broadcast(F, 0.5f), FloatVector.broadcast(F, 1f)));
+        FloatVector p = FloatVector.broadcast(F, ERFC_FIT[0]);
+        for (int k = 1; k < ERFC_FIT.length; k++) {
+            p = p.fma(t, FloatVector.broadcast(F, ERFC_FIT[k]));
+        }
+        FloatVector arg = t.fma(p, FloatVector.broadcast(F, -1.26551223f)).sub(z.mul(z));
+        FloatVector erfc = t.mul(VectorConvKernels.exp(arg));
+        FloatVector onePlusErf = FloatVector.broadcast(F, 2f).sub(erfc).blend(erfc, v.compare(VectorOperators.LT, 0f));
+        return v.mul(0.5f).mul(onePlusErf);
+    }
+
     @Override
     void addBias(float[] x, int off, float[] bias, int n) {
         int i = 0;

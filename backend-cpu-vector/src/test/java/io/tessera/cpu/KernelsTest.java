@@ -189,15 +189,38 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void vectorGeluMatchesScalarAndIgnoresTheSplit() {
+        float[] x = new float[4001];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = -10f + 20f * i / (x.length - 1);
+        }
+        float[] s = x.clone();
+        scalar.gelu(s, 0, s.length);
+        float[] v = x.clone();
+        vector.gelu(v, 0, v.length);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(s[i], v[i], 3e-7f * Math.max(1f, Math.abs(s[i])) + 1e-9f, "gelu(" + x[i] + ")");
+        }
+        float[] split = x.clone();
+        vector.gelu(split, 0, 3);
+        vector.gelu(split, 3, 1000);
+        vector.gelu(split, 1000, split.length);
+        assertArrayEquals(v, split);
+    }
+
     /** nn.GELU() values: x·Φ(x), Φ from erf (reference values from Python's math.erf). */
     @Test
     void exactGeluMatchesErfValues() {
         float[] x = {-3f, -1f, -0.5f, 0f, 0.5f, 1f, 2f, 5f};
         double[] want = {-0.00404969409489031, -0.15865525393145707, -0.15426876936299347, 0.0, 0.34573123063700656,
             0.8413447460685429, 1.9544997361036416, 4.999998566742141};
-        Kernels.gelu(x, 0, x.length);
-        for (int i = 0; i < x.length; i++) {
-            assertEquals(want[i], x[i], 2e-7 * Math.max(1, Math.abs(want[i])), "gelu index " + i);
+        for (Kernels k : new Kernels[] {scalar, vector}) {
+            float[] y = x.clone();
+            k.gelu(y, 0, y.length);
+            for (int i = 0; i < y.length; i++) {
+                assertEquals(want[i], y[i], 4e-7 * Math.max(1, Math.abs(want[i])), k.name() + " gelu index " + i);
+            }
         }
         // erf itself (math.erf values)
         assertEquals(0.8427007929497149, Kernels.erf(1.0), 2e-7);
