@@ -94,9 +94,9 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
 
         /**
          * Output rows are taken in tiles of about {@link #TILE_BYTES} of weights; within a tile the
-         * activation rows go four at a time (then two, then one), so a weight row is read from memory
-         * once per call and from cache once per four activation rows (decode with CFG: rows = 2, one
-         * read). Per (o, r), whatever the grouping: two accumulators over 2L-wide steps (two
+         * activation rows go four at a time against two weight rows (then two, then one), so a weight
+         * row is read from memory once per call and from cache once per four activation rows (decode
+         * with CFG: rows = 2, one read). Per (o, r), whatever the grouping: two accumulators over 2L-wide steps (two
          * independent FMA chains), one L step, butterfly sum, scalar tail — so out[r, o] has the same
          * bits for any rows and range.
          */
@@ -121,8 +121,9 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
                     for (; o + 2 <= t1; o += 2) {
                         rows4x2(seg, dt, (long) o * n, n, x, r * n, out, r * outDim + o, outDim);
                     }
-                    if (o < t1) {
-                        rows4(seg, dt, (long) o * n, n, x, r * n, out, r * outDim + o, outDim);
+                    if (o < t1) { // an odd last output of the tile
+                        rows2(seg, dt, (long) o * n, n, x, r * n, out, r * outDim + o, outDim);
+                        rows2(seg, dt, (long) o * n, n, x, (r + 2) * n, out, (r + 2) * outDim + o, outDim);
                     }
                 }
                 for (; r + 2 <= rows; r += 2) {
@@ -242,57 +243,6 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             out[o0 + 1 + 2 * ldo] = s12;
             out[o0 + 3 * ldo] = s03;
             out[o0 + 1 + 3 * ldo] = s13;
-        }
-
-        private static void rows4(MemorySegment seg, int dt, long base, int n, float[] x, int x0, float[] out, int o0,
-                                  int ldo) {
-            int x1 = x0 + n;
-            int x2 = x1 + n;
-            int x3 = x2 + n;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector b0 = a0;
-            FloatVector a1 = a0;
-            FloatVector b1 = a0;
-            FloatVector a2 = a0;
-            FloatVector b2 = a0;
-            FloatVector a3 = a0;
-            FloatVector b3 = a0;
-            int i = 0;
-            for (; i + 2 * L <= n; i += 2 * L) {
-                FloatVector w0 = VectorKernels.load(seg, dt, base + i);
-                FloatVector w1 = VectorKernels.load(seg, dt, base + i + L);
-                a0 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-                b0 = w1.fma(FloatVector.fromArray(F, x, x0 + i + L), b0);
-                a1 = w0.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-                b1 = w1.fma(FloatVector.fromArray(F, x, x1 + i + L), b1);
-                a2 = w0.fma(FloatVector.fromArray(F, x, x2 + i), a2);
-                b2 = w1.fma(FloatVector.fromArray(F, x, x2 + i + L), b2);
-                a3 = w0.fma(FloatVector.fromArray(F, x, x3 + i), a3);
-                b3 = w1.fma(FloatVector.fromArray(F, x, x3 + i + L), b3);
-            }
-            if (i + L <= n) {
-                FloatVector w0 = VectorKernels.load(seg, dt, base + i);
-                a0 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-                a1 = w0.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-                a2 = w0.fma(FloatVector.fromArray(F, x, x2 + i), a2);
-                a3 = w0.fma(FloatVector.fromArray(F, x, x3 + i), a3);
-                i += L;
-            }
-            float s0 = hsum(a0.add(b0));
-            float s1 = hsum(a1.add(b1));
-            float s2 = hsum(a2.add(b2));
-            float s3 = hsum(a3.add(b3));
-            for (; i < n; i++) {
-                float wi = VectorKernels.scalarAt(seg, dt, base + i);
-                s0 += wi * x[x0 + i];
-                s1 += wi * x[x1 + i];
-                s2 += wi * x[x2 + i];
-                s3 += wi * x[x3 + i];
-            }
-            out[o0] = s0;
-            out[o0 + ldo] = s1;
-            out[o0 + 2 * ldo] = s2;
-            out[o0 + 3 * ldo] = s3;
         }
 
         private static float rows1(MemorySegment seg, int dt, long base, int n, float[] x, int x0) {
