@@ -96,13 +96,13 @@ abstract sealed class Kernels permits ScalarKernels, VectorKernels {
      */
     abstract void gelu(float[] x, int from, int to);
 
-    /** The scalar GELU: {@link #erf} in double with {@link StrictMath#exp}. */
-    static void geluExact(float[] x, int from, int to) {
-        for (int i = from; i < to; i++) {
-            double v = x[i];
-            x[i] = (float) (0.5 * v * (1.0 + erf(v * 0.7071067811865476)));
-        }
-    }
+    /**
+     * The Chebyshev fit of erfc used by {@link #erf} and the vector GELU: erfc(z) = t · exp(−z² +
+     * ERFC_OFFSET + t · P(t)) with t = 1 / (1 + z/2), P's coefficients from the highest power down.
+     */
+    static final double[] ERFC_FIT = {0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806,
+        0.09678418, 0.37409196, 1.00002368};
+    static final double ERFC_OFFSET = -1.26551223;
 
     /**
      * erf(x) from the Chebyshev fit of erfc (Numerical Recipes {@code erfcc}, fractional error &lt; 1.2e-7
@@ -111,9 +111,11 @@ abstract sealed class Kernels permits ScalarKernels, VectorKernels {
     static double erf(double x) {
         double z = Math.abs(x);
         double t = 1.0 / (1.0 + 0.5 * z);
-        double erfc = t * StrictMath.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
-                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
-                + t * (-0.82215223 + t * 0.17087277)))))))));
+        double p = ERFC_FIT[0];
+        for (int k = 1; k < ERFC_FIT.length; k++) {
+            p = p * t + ERFC_FIT[k];
+        }
+        double erfc = t * StrictMath.exp(-z * z + ERFC_OFFSET + t * p);
         return x >= 0 ? 1.0 - erfc : erfc - 1.0;
     }
 

@@ -296,17 +296,22 @@ final class VectorKernels extends Kernels {
         }
     }
 
-    private static final float[] ERFC_FIT = {0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
-        -0.18628806f, 0.09678418f, 0.37409196f, 1.00002368f};
+    private static final float[] ERFC_FIT_F = new float[ERFC_FIT.length];
+
+    static {
+        for (int k = 0; k < ERFC_FIT.length; k++) {
+            ERFC_FIT_F[k] = (float) ERFC_FIT[k];
+        }
+    }
 
     static FloatVector gelu(FloatVector v) {
         FloatVector z = v.abs().mul(0.70710678118654752f);
         FloatVector t = FloatVector.broadcast(F, 1f).div(z.fma(FloatVector.broadcast(F, 0.5f), FloatVector.broadcast(F, 1f)));
-        FloatVector p = FloatVector.broadcast(F, ERFC_FIT[0]);
-        for (int k = 1; k < ERFC_FIT.length; k++) {
-            p = p.fma(t, FloatVector.broadcast(F, ERFC_FIT[k]));
+        FloatVector p = FloatVector.broadcast(F, ERFC_FIT_F[0]);
+        for (int k = 1; k < ERFC_FIT_F.length; k++) {
+            p = p.fma(t, FloatVector.broadcast(F, ERFC_FIT_F[k]));
         }
-        FloatVector arg = t.fma(p, FloatVector.broadcast(F, -1.26551223f)).sub(z.mul(z));
+        FloatVector arg = t.fma(p, FloatVector.broadcast(F, (float) ERFC_OFFSET)).sub(z.mul(z));
         FloatVector erfc = t.mul(VectorConvKernels.exp(arg));
         FloatVector onePlusErf = FloatVector.broadcast(F, 2f).sub(erfc).blend(erfc, v.compare(VectorOperators.LT, 0f));
         return v.mul(0.5f).mul(onePlusErf);

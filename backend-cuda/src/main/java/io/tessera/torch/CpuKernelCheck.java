@@ -68,7 +68,7 @@ public final class CpuKernelCheck {
             Tensor y = torch.conv2d(x, w, new TensorOptional(b), new long[] {1, 1}, new long[] {1, 1}, new long[] {1, 1}, 1);
             Tensor weighted = y.mul(Tensor.create(pattern(2 * 48 * 12 * 12, 0.71), 2, 48, 12, 12)).sum();
             weighted.backward();
-            return new float[][] {floats(y.detach()), floats(w.grad())};
+            return new float[][] {TorchTensors.toFloats(y.detach()), TorchTensors.toFloats(w.grad())};
         }
     }
 
@@ -78,13 +78,6 @@ public final class CpuKernelCheck {
             v[i] = (float) Math.sin(0.7 * i + phase);
         }
         return v;
-    }
-
-    private static float[] floats(Tensor t) {
-        Tensor c = t.contiguous();
-        float[] out = new float[(int) c.numel()];
-        c.data_ptr_float().get(out);
-        return out;
     }
 
     static double relativeError(float[] a, float[] b) {
