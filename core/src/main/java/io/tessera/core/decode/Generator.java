@@ -111,7 +111,7 @@ public final class Generator {
             rngs[i] = Rng.stream(sampling.seed() ^ 0x5DEECE66DL, img);
         }
         float[] guided = new float[vocab];
-        boolean linear = sampling.cfgSchedule().equals("linear");
+        boolean linear = !sampling.cfgSchedule().equals("constant");
         int pass = 0;
         while (true) {
             StepInputs[] in = new StepInputs[b];
@@ -154,7 +154,7 @@ public final class Generator {
                     }
                     float scale = cfgScale(pass, states[i], indexInGroup(groups[i], cell));
                     int condOff = (i * length + e) * vocab;
-                    // cfg_interval off: cond logits only (generate.py); the linear schedule always combines (lpd.py)
+                    // cfg_interval off: cond logits only (generate.py); the linear schedules always combine (lpd.py, randar_gpt.py)
                     if (cfg && (scale != 1f || linear)) {
                         Sampler.guide(logits, condOff, logits, ((b + i) * length + e) * vocab, vocab, scale, guided);
                     } else {
@@ -187,6 +187,10 @@ public final class Generator {
         }
         if (sampling.cfgSchedule().equals("linear")) {
             return (float) (1 + (sampling.cfgScale() - 1) * (state.countBeforePass + j) / state.tokens.length);
+        }
+        if (sampling.cfgSchedule().equals("linear-pass")) {
+            // RandAR randar_gpt.py generate: cfg_scales[0] + (cfg_scales[1] − cfg_scales[0])·query_token_idx_cur_step/N
+            return (float) (1 + (sampling.cfgScale() - 1) * state.countBeforePass / state.tokens.length);
         }
         boolean on = sampling.cfgInterval() < 0 || pass == 0 || pass - 1 <= sampling.cfgInterval();
         return on ? (float) sampling.cfgScale() : 1f;

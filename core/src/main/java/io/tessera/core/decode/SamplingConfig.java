@@ -10,8 +10,10 @@ import io.tessera.core.config.ConfigNode;
  * @param topP        nucleus threshold (1 = off)
  * @param cfgScale    classifier-free guidance scale (1 = off: no unconditional rows)
  * @param cfgInterval LlamaGen's cfg_interval: guidance only while the decode-pass index ≤ this (−1 = always)
- * @param cfgSchedule {@code constant} (LlamaGen) or {@code linear} (LPD: 1 + (cfg−1)·t/N per token, t = the token's
+ * @param cfgSchedule {@code constant} (LlamaGen), {@code linear} (LPD: 1 + (cfg−1)·t/N per token, t = the token's
  *                    generation index, i.e. the tokens generated before its pass plus its index in the pass's group)
+ *                    or {@code linear-pass} (RandAR {@code generate}: 1 + (cfg−1)·t/N with t = the tokens generated
+ *                    before the pass, one scale for the whole pass)
  * @param greedy      argmax instead of a draw (LlamaGen's sample_logits=False)
  * @param seed        base seed; image i uses its own stream {@link Rng#stream(long, long)}
  */
@@ -38,8 +40,8 @@ public record SamplingConfig(double temperature, int topK, double topP, double c
         }
         int interval = n.intAtLeast("cfg_interval", -1, -1);
         String schedule = n.string("cfg_schedule", "constant");
-        if (!schedule.equals("constant") && !schedule.equals("linear")) {
-            throw n.error("cfg_schedule", "must be constant or linear, got '" + schedule + "'");
+        if (!schedule.equals("constant") && !schedule.equals("linear") && !schedule.equals("linear-pass")) {
+            throw n.error("cfg_schedule", "must be constant, linear or linear-pass, got '" + schedule + "'");
         }
         boolean greedy = n.bool("greedy", false);
         long seed = n.integer("seed", 0);

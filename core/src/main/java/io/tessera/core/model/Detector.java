@@ -24,6 +24,9 @@ public final class Detector {
     public static Detection detect(Checkpoint c) {
         if (c.has("tok_embeddings.weight") && c.has("layers.0.attention.wqkv.weight")) {
             Detection gpt = llamaGen(c);
+            if (c.has(RandarWeights.POS_INSTRUCT)) {
+                return randar(gpt);
+            }
             return c.has(ParWeights.TRANSITION) ? par(c, gpt) : gpt;
         }
         if (c.has("token_emb.weight") && c.has("mask_token") && c.has("blocks.0.attn.qkv.weight")) {
@@ -76,6 +79,16 @@ public final class Detector {
             preset = "custom"; // PAR released no GPT-B-shaped model
         }
         return new Detection("par", preset, f);
+    }
+
+    /** RandAR = a LlamaGen GPT with the position-instruction vector; preset {@code randar-<shape>} (L and XL published). */
+    private static Detection randar(Detection gpt) {
+        String preset = switch (gpt.preset()) {
+            case "gpt-l" -> "randar-l";
+            case "gpt-xl" -> "randar-xl";
+            default -> "custom";
+        };
+        return new Detection("randar", preset, gpt.fields());
     }
 
     private static Detection lpd(Checkpoint c) {

@@ -11,6 +11,9 @@ import io.tessera.core.model.LpdWeights;
 import io.tessera.core.model.ParConfig;
 import io.tessera.core.model.ParModel;
 import io.tessera.core.model.ParWeights;
+import io.tessera.core.model.RandarConfig;
+import io.tessera.core.model.RandarModel;
+import io.tessera.core.model.RandarWeights;
 import io.tessera.core.spi.ModelSpec;
 import io.tessera.core.testing.RandomWeights;
 import java.nio.file.Path;
@@ -22,7 +25,7 @@ import java.util.function.LongFunction;
 
 /** Reads the pipeline's {@code model:} node into a family config and shape-checked weights. */
 public final class ModelLoader {
-    public static final List<String> FAMILIES = List.of("llamagen", "par", "lpd");
+    public static final List<String> FAMILIES = List.of("llamagen", "par", "lpd", "randar");
 
     private ModelLoader() {
     }
@@ -45,6 +48,10 @@ public final class ModelLoader {
             case "lpd" -> {
                 LpdConfig c = lpdConfig(node);
                 yield open(node, baseDir, seed -> RandomWeights.lpd(c, seed), ckpt -> new LpdModel(c, new LpdWeights(c, ckpt)));
+            }
+            case "randar" -> {
+                RandarConfig c = randarConfig(node);
+                yield open(node, baseDir, seed -> RandomWeights.randar(c, seed), ckpt -> new RandarModel(c, new RandarWeights(c, ckpt)));
             }
             default -> throw node.error("family", "unknown model family '" + family + "' (known: " + String.join(", ", FAMILIES) + ")");
         };
@@ -80,6 +87,15 @@ public final class ModelLoader {
             throw n.error("regions", regions + " contradicts preset '" + n.string("preset") + "' (" + presetRegions[0] + " regions)");
         }
         return new ParConfig(gpt, presetRegions[0]);
+    }
+
+    /**
+     * RandAR: a preset ({@code preset: randar-xl}) or the explicit LlamaGen fields as the official
+     * {@code RandARTransformer} names them; {@code grid} (√block_size) defaults to 16.
+     */
+    public static RandarConfig randarConfig(ConfigNode n) {
+        return new RandarConfig(llamaGenConfig(n, RandarConfig.DEFAULT_GRID, String.join(", ", RandarConfig.presetNames()),
+                "dim, n_layer, n_head, ...", (preset, grid) -> RandarConfig.preset(preset, grid).gpt()));
     }
 
     /**

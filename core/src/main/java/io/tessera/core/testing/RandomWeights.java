@@ -8,6 +8,8 @@ import io.tessera.core.model.LpdConfig;
 import io.tessera.core.model.LpdWeights;
 import io.tessera.core.model.ParConfig;
 import io.tessera.core.model.ParWeights;
+import io.tessera.core.model.RandarConfig;
+import io.tessera.core.model.RandarWeights;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
 import java.util.LinkedHashMap;
@@ -52,6 +54,17 @@ public final class RandomWeights {
         Map<String, Tensor> out = llamaGen(c.gpt(), seed);
         long[] shape = ParWeights.layout(c).get(ParWeights.TRANSITION);
         out.put(ParWeights.TRANSITION, gaussian(new Rng(seed ^ 0x7A7A5EEDL), ParWeights.TRANSITION, shape, 0, 1.0));
+        return out;
+    }
+
+    /**
+     * RandAR: the LlamaGen tensors exactly as {@link #llamaGen} draws them for the backbone and seed, then the
+     * position-instruction vector ~ N(0, 1) (embedding-scale) from a stream of its own.
+     */
+    public static Map<String, Tensor> randar(RandarConfig c, long seed) {
+        Map<String, Tensor> out = llamaGen(c.gpt(), seed);
+        long[] shape = RandarWeights.layout(c).get(RandarWeights.POS_INSTRUCT);
+        out.put(RandarWeights.POS_INSTRUCT, gaussian(new Rng(seed ^ 0x4A4D5EEDL), RandarWeights.POS_INSTRUCT, shape, 0, 1.0));
         return out;
     }
 
