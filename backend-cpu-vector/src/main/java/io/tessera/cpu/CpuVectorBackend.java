@@ -4,6 +4,7 @@ import io.tessera.core.BackendException;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.model.LpdModel;
 import io.tessera.core.model.ParModel;
+import io.tessera.core.model.RandarModel;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.spi.BackendOptions;
 import io.tessera.core.spi.ComputeBackend;
@@ -39,6 +40,7 @@ public final class CpuVectorBackend implements ComputeBackend {
             case LlamaGenModel m -> new LlamaGenForward(m, opts);
             case ParModel m -> new LlamaGenForward(m, opts);
             case LpdModel m -> new LpdForward(m, opts);
+            case RandarModel m -> new RandarForward(m, opts);
             default -> throw new BackendException(NAME + ": family '" + model.family() + "' is not implemented");
         };
     }

@@ -16,7 +16,8 @@ import io.tessera.core.spi.ModelSpec;
  * Weights stay in the checkpoint's memory segments; activations are float32 on the heap.
  *
  * <p>Also runs PAR, the same GPT whose only difference is the embedding step: QUERY entries embed the
- * transition tokens {@code spe_tok_embeddings} (and sit at position 0, the zero RoPE row).
+ * transition tokens {@code spe_tok_embeddings} (and sit at position 0, the zero RoPE row). RandAR runs on it
+ * through {@link RandarForward}, which supplies its rotated position-instruction table as the QUERY rows.
  */
 final class LlamaGenForward implements GptSession {
 
@@ -59,7 +60,8 @@ final class LlamaGenForward implements GptSession {
         this(model, model.weights().gpt(), Matrix.of(model.weights().transition()), options);
     }
 
-    private LlamaGenForward(ModelSpec model, LlamaGenWeights w, Matrix queries, CpuOptions options) {
+    /** The GPT whose QUERY entry of id j embeds row j of {@code queries} (null: no QUERY entries). */
+    LlamaGenForward(ModelSpec model, LlamaGenWeights w, Matrix queries, CpuOptions options) {
         this.model = model;
         this.config = w.config();
         this.queries = queries;

@@ -4,6 +4,7 @@ import io.tessera.core.BackendException;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.model.LpdModel;
 import io.tessera.core.model.ParModel;
+import io.tessera.core.model.RandarModel;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.spi.BackendOptions;
 import io.tessera.core.spi.ComputeBackend;
@@ -30,6 +31,7 @@ public final class TorchBackend implements ComputeBackend {
             case LlamaGenModel m -> new TorchLlamaGen(m, TorchOptions.read(options));
             case ParModel m -> new TorchLlamaGen(m, TorchOptions.read(options));
             case LpdModel m -> new TorchLpd(m, TorchOptions.read(options));
+            case RandarModel m -> new TorchRandar(m, TorchOptions.read(options));
             default -> throw new BackendException("torch: family '" + model.family() + "' is not implemented");
         };
     }

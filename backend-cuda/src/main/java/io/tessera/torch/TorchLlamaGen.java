@@ -27,7 +27,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *
  * <p>Also runs PAR, the same GPT whose only difference is the embedding step: QUERY entries embed the
  * transition tokens {@code spe_tok_embeddings} (and sit at position 0, the zero RoPE row, so their q and k
- * are 0 as for the class token).
+ * are 0 as for the class token). RandAR runs on it through {@link TorchRandar}, which supplies its rotated
+ * position-instruction table as the QUERY rows.
  */
 final class TorchLlamaGen implements GptSession {
 
@@ -66,7 +67,8 @@ final class TorchLlamaGen implements GptSession {
         this(model, model.weights().gpt(), model.weights().transition(), options);
     }
 
-    private TorchLlamaGen(ModelSpec model, LlamaGenWeights w, io.tessera.core.checkpoint.Tensor transition, TorchOptions options) {
+    /** The GPT whose QUERY entry of id j embeds row j of {@code transition} (null: no QUERY entries). */
+    TorchLlamaGen(ModelSpec model, LlamaGenWeights w, io.tessera.core.checkpoint.Tensor transition, TorchOptions options) {
         this.model = model;
         this.c = w.config();
         this.options = options;
@@ -207,13 +209,18 @@ final class TorchLlamaGen implements GptSession {
      * (a·cos − b·sin, b·cos + a·sin); cast back to the compute dtype.
      */
     private Tensor rotate(Tensor x, Tensor cos, Tensor sin) {
+        return rotateFloat(x, cos, sin).to(dtype);
+    }
+
+    /** The rotation of {@link #rotate} in float32: x [B, T, heads, hd], cos/sin broadcastable to [B, T, heads, hd/2]. */
+    static Tensor rotateFloat(Tensor x, Tensor cos, Tensor sin) {
         long[] s = x.shape();                                                              // [B, T, heads, hd]
         Tensor pairs = x.to(ScalarType.Float).reshape(s[0], s[1], s[2], s[3] / 2, 2);
         Tensor a = pairs.select(-1, 0);
         Tensor bb = pairs.select(-1, 1);
         Tensor ra = a.mul(cos).sub(bb.mul(sin));
         Tensor rb = bb.mul(cos).add(a.mul(sin));
-        return torch.stack(new TensorVector(ra, rb), -1).flatten(3, -1).to(dtype);
+        return torch.stack(new TensorVector(ra, rb), -1).flatten(3, -1);
     }
 
     private void validate(ForwardBatch batch) {
