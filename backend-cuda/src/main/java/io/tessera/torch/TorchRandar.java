@@ -30,6 +30,7 @@ final class TorchRandar implements GptSession {
 
     TorchRandar(RandarModel model, TorchOptions options) {
         this.model = model;
+        options.device(); // loads the natives and runs the once-per-process CPU kernel check before any tensor is made
         this.gpt = new TorchLlamaGen(model, model.weights().gpt(), instructionTable(model), options);
     }
 
