@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Every built-in order generates end to end through the one decode loop on both backends, on the
  * family that can run it (random weights in the official layouts), with identical tokens and the
- * expected number of forward passes.
+ * expected number of forward passes. Every order that runs on lpd also runs on randar.
  */
 class AllOrdersBothBackendsTest {
     @TempDir
@@ -24,6 +24,7 @@ class AllOrdersBothBackendsTest {
     private static final String LPD = "{family: lpd, decoder_embed_dim: 64, decoder_depth: 2, decoder_num_heads: 4, vqgan_vocab_size: 64, "
             + "class_num: 10, grid: 8, checkpoint: 'random:0'}";
     private static final String PAR = "{family: par, dim: 64, n_layer: 2, n_head: 4, vocab_size: 64, num_classes: 10, grid: 8, regions: 4, checkpoint: 'random:0'}";
+    private static final String RANDAR = "{family: randar, dim: 64, n_layer: 2, n_head: 4, vocab_size: 64, num_classes: 10, grid: 8, checkpoint: 'random:0'}";
     private static final String LLAMAGEN = "{family: llamagen, dim: 64, n_layer: 2, n_head: 4, vocab_size: 64, num_classes: 10, grid: 8, checkpoint: 'random:0'}";
 
     @ParameterizedTest(name = "{0} on {1}")
@@ -39,6 +40,14 @@ class AllOrdersBothBackendsTest {
         "zipar; llamagen; {name: zipar, window: 3}; 34",
         "zipar-adaptive; llamagen; {name: zipar-adaptive, min_window: 2, max_window: 4}; -1",
         "par; par; {name: par, regions: 4}; 19",
+        "raster; randar; {name: raster}; 64",
+        "zipar; randar; {name: zipar, window: 2}; 28",
+        "zipar-adaptive; randar; {name: zipar-adaptive, min_window: 2, max_window: 4}; -1",
+        "par; randar; {name: par, regions: 4}; 19",
+        "lpd; randar; {name: lpd, steps: 8}; 8",
+        "random; randar; {name: random, steps: 8}; 8",
+        "random-cosine; randar; {name: random, schedule: cosine, steps: 20}; 20",
+        "explicit; randar; EXPLICIT; 3",
     })
     void sameTokensOnCpuVectorAndTorch(String name, String family, String order, int passes) throws Exception {
         if (order.equals("EXPLICIT")) {
@@ -55,6 +64,7 @@ class AllOrdersBothBackendsTest {
         String model = switch (family) {
             case "lpd" -> LPD;
             case "par" -> PAR;
+            case "randar" -> RANDAR;
             default -> LLAMAGEN;
         };
         Path p = tmp.resolve("p.yaml");
