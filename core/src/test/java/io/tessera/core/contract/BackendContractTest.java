@@ -11,11 +11,13 @@ import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.model.LpdModel;
 import io.tessera.core.model.ParModel;
+import io.tessera.core.model.RandarModel;
 import io.tessera.core.config.ConfigNode;
 import io.tessera.core.decode.FamilyAdapter;
 import io.tessera.core.decode.Generator;
 import io.tessera.core.decode.LpdAdapter;
 import io.tessera.core.decode.ParAdapter;
+import io.tessera.core.decode.RandarAdapter;
 import io.tessera.core.decode.SamplingConfig;
 import io.tessera.core.spi.OrderScheduler;
 import io.tessera.core.model.VqConfig;
@@ -55,10 +57,12 @@ import org.junit.jupiter.api.Test;
  *       group-bidirectional pass): ‖a − b‖₂ / ‖b‖₂ &lt; {@value #LOGITS_TOLERANCE} per pass, for F32 and BF16
  *       weights, grouped-query attention, 6 heads of dim 20 and a GPT-B-shaped model (tag
  *       {@value #LARGE_TAG});</li>
- *   <li>PAR (transition tokens, group-bidirectional passes) and LPD (ViT, position queries, fused cache
- *       overwrite, fake_latent null class) logits of every pass of a whole generation through the family's
+ *   <li>PAR (transition tokens, group-bidirectional passes), LPD (ViT, position queries, fused cache
+ *       overwrite, fake_latent null class) and RandAR (rotated position instructions re-fed between their
+ *       tokens) logits of every pass of a whole generation through the family's
  *       adapter and order ({@link FamilyPasses}), F32 and BF16 weights, same tolerance;</li>
- *   <li>greedy CFG generations of PAR (par order) and LPD (random order, linear CFG) through the
+ *   <li>greedy CFG generations of PAR (par order), LPD (random order, linear CFG) and RandAR (random order,
+ *       linear-pass CFG) through the
  *       {@link Generator}: identical token grids and pass counts;</li>
  *   <li>VQ decoder images: max |a − b| &lt; {@value #IMAGE_TOLERANCE};</li>
  *   <li>greedy CFG raster generation: identical token grids;</li>
@@ -81,12 +85,13 @@ public abstract class BackendContractTest {
     protected abstract ComputeBackend backend();
 
     /**
-     * The model families this backend claims to implement (default: all of {@code llamagen}, {@code par}, {@code lpd}).
+     * The model families this backend claims to implement (default: all of {@code llamagen}, {@code par}, {@code lpd},
+     * {@code randar}).
      * A backend still being written narrows it, and the cases of the other families are skipped (reported as
      * skipped, never as passed); every family it lists must pass.
      */
     protected Set<String> families() {
-        return Set.of("llamagen", "par", "lpd");
+        return Set.of("llamagen", "par", "lpd", "randar");
     }
 
     private void requireFamily(String family) {
@@ -171,6 +176,21 @@ public abstract class BackendContractTest {
         checkFamilyPasses("lpd BF16", new LpdAdapter(m), FamilyPasses.randomOrder(1, 2, 3, 4, 6), new ReferenceLpd(m), 2);
     }
 
+    /** RandAR passes (re-fed instructions between their tokens, causal in slots) against the double oracle. */
+    @Test
+    public void randarF32PassesMatchReference() {
+        requireFamily("randar");
+        RandarModel m = ContractModels.randar(ContractModels.randarTiny(1024), ContractModels.GPT_SEED, DType.F32);
+        checkFamilyPasses("randar F32", new RandarAdapter(m), FamilyPasses.randomOrder(1, 2, 3, 4, 6), new ReferenceLlamaGen(m), 7);
+    }
+
+    @Test
+    public void randarBf16PassesMatchReference() {
+        requireFamily("randar");
+        RandarModel m = ContractModels.randar(ContractModels.randarTiny(1024), ContractModels.GPT_SEED, DType.BF16);
+        checkFamilyPasses("randar BF16", new RandarAdapter(m), FamilyPasses.randomOrder(1, 2, 3, 4, 6), new ReferenceLlamaGen(m), 2);
+    }
+
     private void checkFamilyPasses(String what, FamilyAdapter adapter, OrderScheduler order, GptSession oracle, int classId) {
         List<ForwardBatch> passes = FamilyPasses.passes(adapter, order, classId, 13);
         int cap = adapter.capacity();
@@ -199,6 +219,13 @@ public abstract class BackendContractTest {
         requireFamily("lpd");
         LpdModel m = ContractModels.lpd(ContractModels.lpdTiny(512), ContractModels.GPT_SEED, DType.F32);
         checkGreedyGeneration(new LpdAdapter(m), FamilyPasses.randomOrder(1, 2, 3, 4, 6), new ReferenceLpd(m), "linear", 5);
+    }
+
+    @Test
+    public void greedyRandarGenerationMatchesReference() {
+        requireFamily("randar");
+        RandarModel m = ContractModels.randar(ContractModels.randarTiny(512), ContractModels.GPT_SEED, DType.F32);
+        checkGreedyGeneration(new RandarAdapter(m), FamilyPasses.randomOrder(1, 2, 3, 4, 6), new ReferenceLlamaGen(m), "linear-pass", 5);
     }
 
     private void checkGreedyGeneration(FamilyAdapter adapter, OrderScheduler order, GptSession oracle, String schedule, int passes) {

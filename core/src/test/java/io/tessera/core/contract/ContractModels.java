@@ -12,6 +12,9 @@ import io.tessera.core.model.LpdWeights;
 import io.tessera.core.model.ParConfig;
 import io.tessera.core.model.ParModel;
 import io.tessera.core.model.ParWeights;
+import io.tessera.core.model.RandarConfig;
+import io.tessera.core.model.RandarModel;
+import io.tessera.core.model.RandarWeights;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.testing.RandomWeights;
@@ -86,6 +89,25 @@ public final class ContractModels {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         RandomWeights.par(c, seed).forEach((name, t) -> tensors.put(name, isBlockProjection(name) ? unitGain(t) : t));
         ParModel m = new ParModel(c, new ParWeights(c, new MemoryCheckpoint("contract-par-seed" + seed + "-" + dtype, convert(tensors, dtype))));
+        CACHE.put(key, m);
+        return m;
+    }
+
+    /** RandAR on a 4×4 grid: dim 64, 2 layers, 4 heads of 16, vocab {@code vocab}, 10 classes (cache 33 slots). */
+    public static RandarConfig randarTiny(int vocab) {
+        return new RandarConfig(new LlamaGenConfig(64, 2, 4, 4, 256, Float.NaN, 1e-5f, 10000f, vocab, 10, 1, 0.1f, 4));
+    }
+
+    /** The suite's RandAR model: the LlamaGen tensors as {@link #llamaGen} makes them, plus the instruction vector. */
+    public static synchronized RandarModel randar(RandarConfig c, long seed, DType dtype) {
+        String key = "randar " + c + " " + seed + " " + dtype;
+        if (CACHE.get(key) instanceof RandarModel m) {
+            return m;
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        RandomWeights.randar(c, seed).forEach((name, t) -> tensors.put(name, isBlockProjection(name) ? unitGain(t) : t));
+        RandarModel m = new RandarModel(c, new RandarWeights(c, new MemoryCheckpoint("contract-randar-seed" + seed + "-" + dtype,
+                convert(tensors, dtype))));
         CACHE.put(key, m);
         return m;
     }

@@ -4,6 +4,7 @@ import io.tessera.core.BackendException;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.model.LpdModel;
 import io.tessera.core.model.ParModel;
+import io.tessera.core.model.RandarModel;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.spi.BackendOptions;
 import io.tessera.core.spi.ComputeBackend;
@@ -15,7 +16,7 @@ import io.tessera.core.spi.VqDecoderSession;
  * The double-precision oracle ({@link ReferenceLlamaGen}, {@link ReferenceVqDecoder}) behind the
  * {@link ComputeBackend} interface, so that {@link BackendContractTest} can run against it. Deliberately
  * not a PF4J extension: it lives in core's test-jar and is never offered to users. It accepts no
- * backend options (any key is rejected) and implements the {@code llamagen}, {@code par} and {@code lpd} families.
+ * backend options (any key is rejected) and implements the {@code llamagen}, {@code par}, {@code lpd} and {@code randar} families.
  */
 public final class ReferenceBackend implements ComputeBackend {
     /** The backend name. */
@@ -33,6 +34,9 @@ public final class ReferenceBackend implements ComputeBackend {
             return new ReferenceLlamaGen(m);
         }
         if (model instanceof ParModel m) {
+            return new ReferenceLlamaGen(m);
+        }
+        if (model instanceof RandarModel m) {
             return new ReferenceLlamaGen(m);
         }
         if (model instanceof LpdModel m) {

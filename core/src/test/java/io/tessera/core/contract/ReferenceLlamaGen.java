@@ -5,6 +5,7 @@ import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.model.LlamaGenWeights;
 import io.tessera.core.model.ParModel;
+import io.tessera.core.model.RandarModel;
 import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
@@ -38,6 +39,7 @@ public final class ReferenceLlamaGen implements GptSession {
     private final ModelSpec model;
     private final LlamaGenConfig c;
     private final float[] queryTable; // [n − 1, dim] PAR transition tokens, or null (llamagen)
+    private final float[] posInstruct; // [dim] RandAR position-instruction vector, or null
     private final int hd;
     private final float[] clsTable;   // [classes(+1), dim]
     private final float[] tokTable;   // [vocab, dim]
@@ -59,8 +61,21 @@ public final class ReferenceLlamaGen implements GptSession {
         this(model, model.weights().gpt(), model.weights().transition().toFloatArray());
     }
 
+    /**
+     * RandAR: QUERY (id 0) at position p embeds {@code pos_instruct_embeddings} rotated per head by RoPE row p, in
+     * double; attention then rotates its q and k by row p again (the official double rotation).
+     */
+    public ReferenceLlamaGen(RandarModel model) {
+        this(model, model.weights().gpt(), null, model.weights().posInstruct().toFloatArray());
+    }
+
     private ReferenceLlamaGen(ModelSpec model, LlamaGenWeights w, float[] queryTable) {
+        this(model, w, queryTable, null);
+    }
+
+    private ReferenceLlamaGen(ModelSpec model, LlamaGenWeights w, float[] queryTable, float[] posInstruct) {
         this.model = model;
+        this.posInstruct = posInstruct;
         this.c = w.config();
         this.hd = c.headDim();
         this.queryTable = queryTable;
@@ -108,7 +123,8 @@ public final class ReferenceLlamaGen implements GptSession {
         int dim = c.dim();
         double[][] h = new double[n][];
         for (int i = 0; i < n; i++) {
-            h[i] = embed(b.kinds()[i], b.ids()[i]);
+            h[i] = b.kinds()[i] == EntryKind.QUERY && posInstruct != null ? instruction(b.ids()[i], b.positions()[i])
+                    : embed(b.kinds()[i], b.ids()[i]);
         }
         for (int l = 0; l < c.nLayer(); l++) {
             float[][] w = layers.get(l);
@@ -219,6 +235,23 @@ public final class ReferenceLlamaGen implements GptSession {
             }
         }
         return out;
+    }
+
+    /** RandAR's position instruction for the cell at {@code position}: the vector rotated per head by its RoPE row. */
+    private double[] instruction(int id, int position) {
+        if (id != 0 || position < 1) {
+            throw new IllegalArgumentException("reference: randar QUERY needs id 0 and a cell position, got id " + id
+                    + " at position " + position);
+        }
+        double[] e = new double[c.dim()];
+        for (int d = 0; d < c.dim(); d++) {
+            e[d] = posInstruct[d];
+        }
+        double[] rope = ropeCosSin(position, c.grid(), hd, c.ropeBase());
+        for (int head = 0; head < c.nHead(); head++) {
+            applyRope(e, head * hd, rope);
+        }
+        return e;
     }
 
     private double[] embed(EntryKind kind, int id) {
