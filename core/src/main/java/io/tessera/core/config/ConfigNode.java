@@ -149,22 +149,28 @@ public final class ConfigNode {
         return (int) v;
     }
 
+    /** A finite number ({@code .inf} and {@code .nan} are refused: no Tessera option means them). */
     public double number(String key) {
         Object v = get(key);
         if (v == null) {
             throw error(key, "is required");
         }
+        double d;
         if (v instanceof Number n) {
-            return n.doubleValue();
-        }
-        if (v instanceof String s) {
+            d = n.doubleValue();
+        } else if (v instanceof String s) {
             try {
-                return Double.parseDouble(s.trim());
+                d = Double.parseDouble(s.trim());
             } catch (NumberFormatException e) {
                 throw error(key, "must be a number, got '" + s + "'");
             }
+        } else {
+            throw error(key, "must be a number, got " + describe(v));
         }
-        throw error(key, "must be a number, got " + describe(v));
+        if (!Double.isFinite(d)) {
+            throw error(key, "must be a finite number, got " + d);
+        }
+        return d;
     }
 
     public double number(String key, double def) {
