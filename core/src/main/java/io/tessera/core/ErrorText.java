@@ -18,12 +18,13 @@ public final class ErrorText {
      * {@code message} with quoted values longer than {@value #MAX_QUOTED} characters cut (the cut says how
      * long the value was), then every control, format (bidi), separator or unpaired-surrogate character
      * escaped as {@code \n}, {@code \r}, {@code \t}, {@code \xNN} or {@code \}{@code uNNNN}, then the
-     * whole cut to {@value #MAX_MESSAGE} characters. The result is one printable line.
+     * whole cut to {@value #MAX_MESSAGE} characters. The result is one printable line, and applying this
+     * again changes nothing.
      */
     public static String printable(String message) {
         String m = message == null ? "(no message)" : capQuoted(message);
         StringBuilder b = new StringBuilder(Math.min(m.length() + 16, MAX_MESSAGE + 64));
-        for (int i = 0; i < m.length() && b.length() < MAX_MESSAGE; i++) {
+        for (int i = 0; i < m.length() && b.length() <= MAX_MESSAGE; i++) {
             char c = m.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < m.length() && Character.isLowSurrogate(m.charAt(i + 1))) {
                 int cp = m.codePointAt(i);
@@ -50,9 +51,13 @@ public final class ErrorText {
                 }
             }
         }
-        if (b.length() >= MAX_MESSAGE) {
-            b.setLength(MAX_MESSAGE);
-            b.append("... (message cut at ").append(MAX_MESSAGE).append(" characters)");
+        if (b.length() > MAX_MESSAGE) { // the cut message, note included, is MAX_MESSAGE long: printable(printable(m)) == printable(m)
+            String note = "... (message cut at " + MAX_MESSAGE + " characters)";
+            b.setLength(MAX_MESSAGE - note.length());
+            if (Character.isHighSurrogate(b.charAt(b.length() - 1))) {
+                b.setLength(b.length() - 1);
+            }
+            b.append(note);
         }
         return b.toString();
     }

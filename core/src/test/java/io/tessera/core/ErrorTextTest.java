@@ -35,7 +35,11 @@ class ErrorTextTest {
     @Test
     void wholeMessageIsBounded() {
         String p = ErrorText.printable("x".repeat(10_000) + "\n");
-        assertTrue(p.length() <= ErrorText.MAX_MESSAGE + 60, () -> "length " + p.length());
+        assertEquals(ErrorText.MAX_MESSAGE, p.length());
+        assertEquals(p, ErrorText.printable(p), "idempotent: a message made safe at construction prints unchanged");
+        String forged = ErrorText.printable("a\nb '" + "v".repeat(5000) + "' \u001b");
+        assertEquals(forged, ErrorText.printable(forged));
+        assertEquals(ErrorText.MAX_MESSAGE, ErrorText.printable("\u0001".repeat(3000)).length());
         assertTrue(p.endsWith("(message cut at " + ErrorText.MAX_MESSAGE + " characters)"), p);
         assertFalse(p.contains("\n"));
     }
