@@ -88,7 +88,14 @@ public final class GenerateCommand implements Callable<Integer> {
                     cls.add(c);
                 }
             }
-            int[] all = new int[cls.size() * perClass];
+            long count = (long) cls.size() * perClass;
+            long pixels = count * 3L * p.imageSize() * p.imageSize();
+            if (count * p.adapter().grid().cells() > Integer.MAX_VALUE - 8 || pixels > Integer.MAX_VALUE - 8) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--n " + perClass + " × " + cls.size()
+                        + " classes = " + count + " images of " + p.imageSize() + "x" + p.imageSize()
+                        + " px is more than one grid image can hold (run several commands with different --seed)");
+            }
+            int[] all = new int[(int) count];
             for (int j = 0; j < perClass; j++) {
                 for (int c = 0; c < cls.size(); c++) {
                     all[j * cls.size() + c] = cls.get(c);
@@ -104,13 +111,16 @@ public final class GenerateCommand implements Callable<Integer> {
             float[] images = p.decode(r.tokens());
             long t2 = System.nanoTime();
             int size = p.imageSize();
-            AtomicFiles.png(out, Pixels.grid(images, all.length, 3, size, cls.size()));
-            if (tokensOut != null) {
-                int[] flat = new int[all.length * cells];
-                for (int i = 0; i < all.length; i++) {
-                    System.arraycopy(r.tokens()[i], 0, flat, i * cells, cells);
+            try (AtomicFiles.Outputs files = AtomicFiles.outputs()) { // the PNG and the tokens: both or neither
+                files.png(out, Pixels.grid(images, all.length, 3, size, cls.size()));
+                if (tokensOut != null) {
+                    int[] flat = new int[all.length * cells];
+                    for (int i = 0; i < all.length; i++) {
+                        System.arraycopy(r.tokens()[i], 0, flat, i * cells, cells);
+                    }
+                    files.npyInt32(tokensOut, flat, all.length, p.adapter().grid().height(), p.adapter().grid().width());
                 }
-                AtomicFiles.npyInt32(tokensOut, flat, all.length, p.adapter().grid().height(), p.adapter().grid().width());
+                files.commit();
             }
             PrintWriter o = spec.commandLine().getOut();
             if (verbose) {

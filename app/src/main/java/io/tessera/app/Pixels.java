@@ -31,6 +31,12 @@ public final class Pixels {
             }
         }
         int plane = size * size;
+        for (int i = 0; i < n * c * plane; i++) {
+            if (!Float.isFinite(images[i])) { // would print as black: a NaN image is an error, not a picture
+                throw new io.tessera.core.NonFiniteException("tokenizer: decoded image " + i / (c * plane) + " holds "
+                        + images[i] + " at pixel value " + i % (c * plane) + " (the tokenizer's weights are probably not finite)");
+            }
+        }
         for (int i = 0; i < n; i++) {
             int ox = gap + (i % cols) * (size + gap);
             int oy = gap + (i / cols) * (size + gap);

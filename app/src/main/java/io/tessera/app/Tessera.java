@@ -1,6 +1,7 @@
 package io.tessera.app;
 
 import io.tessera.app.eval.EvalCommand;
+import io.tessera.core.ErrorText;
 import io.tessera.core.TesseraException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Command;
  *
  * <p>Exit codes: 0 success; 1 a reported error (bad input, bad file, failed check: one line on
  * stderr, {@code --stacktrace} for details); 2 a usage error (unknown flag, bad flag value);
- * 3 an internal error (a bug: the stack trace is printed).
+ * 3 an internal error (a bug: the stack trace is printed). Every message is passed through
+ * {@link ErrorText#printable}: values from files cannot print control characters or run for megabytes.
  */
 @Command(name = "tessera", mixinStandardHelpOptions = true, versionProvider = Tessera.Version.class,
         description = "Fast autoregressive image generation by parallel decoding.",
@@ -35,20 +37,21 @@ public final class Tessera {
         cl.setErr(err);
         cl.setExitCodeExceptionMapper(t -> t instanceof TesseraException ? EXIT_ERROR : EXIT_INTERNAL);
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("tessera: " + ex.getMessage());
-            err.println("Try 'tessera " + (ex.getCommandLine().getCommandName().equals("tessera") ? "" : ex.getCommandLine().getCommandName() + " ") + "--help'.");
+            // One line that stands alone (exit 2): the message, then where the usage is.
+            String cmd = ex.getCommandLine().getCommandName().equals("tessera") ? "" : ex.getCommandLine().getCommandName() + " ";
+            err.println("tessera: " + ErrorText.printable(ex.getMessage()) + " (usage: tessera " + cmd + "--help)");
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             boolean trace = parsed.hasMatchedOption("--stacktrace");
             if (ex instanceof TesseraException) {
-                err.println("tessera: " + ex.getMessage());
+                err.println("tessera: " + ErrorText.printable(ex.getMessage()));
                 if (trace) {
                     ex.printStackTrace(err);
                 }
                 return EXIT_ERROR;
             }
-            err.println("tessera: internal error: " + ex);
+            err.println("tessera: internal error: " + ErrorText.printable(ex.toString()));
             ex.printStackTrace(err);
             return EXIT_INTERNAL;
         });

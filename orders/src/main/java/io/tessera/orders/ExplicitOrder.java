@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.pf4j.Extension;
-import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -97,9 +96,12 @@ public final class ExplicitOrder implements OrderScheduler {
         Object root;
         try {
             String text = Files.readString(file, StandardCharsets.UTF_8);
-            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+            root = new Yaml(new SafeConstructor(io.tessera.core.config.Yamls.options())).load(text);
         } catch (IOException e) {
             throw new ConfigException(where + ": " + message(e));
+        } catch (org.yaml.snakeyaml.error.MarkedYAMLException e) {
+            String at = e.getProblemMark() == null ? "" : " at line " + (e.getProblemMark().getLine() + 1);
+            throw new ConfigException(where + ": not valid JSON" + at + ": " + e.getProblem());
         } catch (YAMLException e) {
             throw new ConfigException(where + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }

@@ -16,9 +16,11 @@ import java.util.regex.Pattern;
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    /** One {@code 'key': value,} entry of the header dict; the value is a string, a boolean or a tuple. */
+    private static final Pattern ENTRY = Pattern.compile("\\s*'([A-Za-z_]{1,32})'\\s*:\\s*('[^'\\\\]{0,64}'|True|False|\\([0-9,\\s]{0,256}\\))\\s*(,|(?=\\s*$))");
+    private static final Pattern DIM = Pattern.compile("\\s*([0-9]{1,18})\\s*");
+    /** Largest header read (NumPy itself refuses headers over 10,000 bytes by default). */
+    static final int MAX_HEADER = 10_000;
 
     private Npy() {
     }
@@ -45,21 +47,29 @@ public final class Npy {
         } else {
             throw new IOException("unsupported .npy format version " + major);
         }
+        if (headerLength > MAX_HEADER) {
+            throw new IOException(".npy header of " + Integer.toUnsignedString(headerLength) + " bytes is too long (at most "
+                    + MAX_HEADER + ")");
+        }
         if (headerLength < 0 || offset + headerLength > bytes.length) {
             throw new IOException("truncated .npy header");
         }
         String header = new String(bytes, offset, headerLength,
                 major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        String descr = find(DESCR, header, "descr");
-        if ("True".equals(find(FORTRAN, header, "fortran_order"))) {
+        java.util.Map<String, String> dict = parseHeader(header);
+        String descr = dict.get("descr");
+        if (!descr.startsWith("'")) {
+            throw new IOException("header 'descr' is " + descr + ", not a dtype string");
+        }
+        descr = descr.substring(1, descr.length() - 1);
+        String fortran = dict.get("fortran_order");
+        if (!fortran.equals("True") && !fortran.equals("False")) {
+            throw new IOException("header 'fortran_order' is " + fortran + ", not True or False");
+        }
+        if (fortran.equals("True")) {
             throw new IOException("Fortran-order arrays are not supported (save a C-order array)");
         }
-        long count = 1;
-        for (String dim : find(SHAPE, header, "shape").split(",")) {
-            if (!dim.isBlank()) {
-                count = Math.multiplyExact(count, Long.parseLong(dim.strip()));
-            }
-        }
+        long count = shapeCount(dict.get("shape"));
         int itemSize = switch (descr) {
             case "|i1", "<i1", "i1" -> 1;
             case "<i2" -> 2;
@@ -100,11 +110,62 @@ public final class Npy {
         Files.write(file, buf.array());
     }
 
-    private static String find(Pattern pattern, String header, String key) throws IOException {
-        Matcher m = pattern.matcher(header);
-        if (!m.find()) {
-            throw new IOException("header has no '" + key + "'");
+    /** The header's {@code {'descr': ..., 'fortran_order': ..., 'shape': (...), }} entries, strictly: each of the three exactly once, nothing else. */
+    private static java.util.Map<String, String> parseHeader(String header) throws IOException {
+        String h = header.strip();
+        if (!h.startsWith("{") || !h.endsWith("}")) {
+            throw new IOException("header is not a Python dict literal");
         }
-        return m.group(1);
+        String inner = h.substring(1, h.length() - 1);
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        Matcher m = ENTRY.matcher(inner);
+        int end = 0;
+        while (end < inner.length() && !inner.substring(end).isBlank()) {
+            m.region(end, inner.length());
+            if (!m.lookingAt()) {
+                throw new IOException("header is malformed at character " + (end + 1) + " of its dict");
+            }
+            String key = m.group(1);
+            if (!key.equals("descr") && !key.equals("fortran_order") && !key.equals("shape")) {
+                throw new IOException("header has unknown key '" + key + "'");
+            }
+            if (out.put(key, m.group(2)) != null) {
+                throw new IOException("header has key '" + key + "' twice");
+            }
+            end = m.end();
+        }
+        for (String key : new String[] {"descr", "fortran_order", "shape"}) {
+            if (!out.containsKey(key)) {
+                throw new IOException("header has no '" + key + "'");
+            }
+        }
+        return out;
+    }
+
+    /** The element count of a shape tuple such as {@code (16, 16)} or {@code (256,)}. */
+    private static long shapeCount(String tuple) throws IOException {
+        if (!tuple.startsWith("(")) {
+            throw new IOException("header 'shape' is " + tuple + ", not a tuple");
+        }
+        String body = tuple.substring(1, tuple.length() - 1).strip();
+        if (body.endsWith(",")) {
+            body = body.substring(0, body.length() - 1);
+        }
+        long count = 1;
+        if (body.isBlank()) {
+            return count;
+        }
+        for (String dim : body.split(",", -1)) {
+            Matcher d = DIM.matcher(dim);
+            if (!d.matches()) {
+                throw new IOException("header 'shape' " + tuple + " is not a tuple of non-negative integers");
+            }
+            try {
+                count = Math.multiplyExact(count, Long.parseLong(d.group(1)));
+            } catch (ArithmeticException overflow) {
+                throw new IOException("header 'shape' " + tuple + " overflows 64 bits");
+            }
+        }
+        return count;
     }
 }

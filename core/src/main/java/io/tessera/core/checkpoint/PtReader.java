@@ -39,6 +39,8 @@ public final class PtReader {
     public static final List<String> STATE_DICT_KEYS = List.of("model", "module", "state_dict", "ema");
     /** The {@code pt.state_dict_key} value when the top-level dict is the state dict. */
     public static final String ROOT = "<root>";
+    /** Largest {@code data.pkl} read (real ones are kilobytes to a few megabytes: tensors live in storages). */
+    static final long MAX_PICKLE_BYTES = 64L << 20;
 
     private PtReader() {
     }
@@ -87,7 +89,12 @@ public final class PtReader {
                 throw new CheckpointException(file + ": storages are stored in '" + bo + "' byte order; only little-endian is supported");
             }
         }
-        byte[] pickle = zip.data(zip.entries().get(prefix + "/data.pkl")).toArray(ValueLayout.JAVA_BYTE);
+        MemorySegment pkl = zip.data(zip.entries().get(prefix + "/data.pkl"));
+        if (pkl.byteSize() > MAX_PICKLE_BYTES) {
+            throw new CheckpointException(file + ": '" + prefix + "/data.pkl' is " + pkl.byteSize() + " bytes (at most "
+                    + MAX_PICKLE_BYTES + " are read; tensors belong in storage entries)");
+        }
+        byte[] pickle = pkl.toArray(ValueLayout.JAVA_BYTE);
         Object root = new TorchUnpickler(file).unpickle(pickle);
         if (!(root instanceof Map<?, ?> top)) {
             throw new CheckpointException(file + ": top-level object is a " + typeName(root) + ", expected a dict");
@@ -97,7 +104,7 @@ public final class PtReader {
         if (!(chosen instanceof Map<?, ?> stateDict)) {
             throw new CheckpointException(file + ": entry '" + key + "' is a " + typeName(chosen) + ", expected a state dict");
         }
-        Storages storages = new Storages(file, zip, prefix);
+        Storages storages = new Storages(file, zip, prefix, seg.byteSize());
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : stateDict.entrySet()) {
             if (e.getKey() instanceof String name && e.getValue() instanceof TorchUnpickler.TensorRef ref) {
@@ -158,11 +165,14 @@ public final class PtReader {
         private final String prefix;
         private final Map<String, MemorySegment> bytes = new HashMap<>();
         private final Map<String, TorchUnpickler.StorageRef> refs = new HashMap<>();
+        /** Bytes non-contiguous views may still copy: all of them together never exceed the file's size. */
+        private long copyBudget;
 
-        Storages(Path file, ZipArchive zip, String prefix) {
+        Storages(Path file, ZipArchive zip, String prefix, long fileBytes) {
             this.file = file;
             this.zip = zip;
             this.prefix = prefix;
+            this.copyBudget = fileBytes;
         }
 
         private MemorySegment storage(String tensor, TorchUnpickler.StorageRef ref) {
@@ -226,9 +236,20 @@ public final class PtReader {
             if (contiguous) {
                 return new Tensor(name, dtype, shape, storage.asSlice(ref.offset() * es, numel * es));
             }
+            if (numel > ref.storage().numel()) {
+                // Only overlapping (e.g. stride-0, expanded) views can claim more elements than their storage.
+                throw new CheckpointException(where + ": non-contiguous view of " + numel + " elements (size " + Arrays.toString(shape)
+                        + ", stride " + Arrays.toString(stride) + ") overlaps itself: more than the " + ref.storage().numel()
+                        + " elements of storage '" + ref.storage().key() + "' (save it with .contiguous() or .clone())");
+            }
             if (numel * es > Integer.MAX_VALUE - 8) {
                 throw new CheckpointException(where + ": non-contiguous view of " + numel + " elements is too large to copy");
             }
+            if (numel * es > copyBudget) {
+                throw new CheckpointException(where + ": non-contiguous views would copy more bytes than the file holds"
+                        + " (refused as hostile; save the tensors with .contiguous())");
+            }
+            copyBudget -= numel * es;
             return new Tensor(name, dtype, shape, gather(storage, ref.offset(), shape, stride, es, numel));
         }
 

@@ -129,6 +129,43 @@ public final class Tensor {
         return dtype == other.dtype && Arrays.equals(shape, other.shape) && data.mismatch(other.data) == -1;
     }
 
+    /**
+     * Throws a one-line {@link io.tessera.core.NonFiniteException} naming {@code file}, this tensor and the
+     * first element that is NaN or infinite (floating tensors only; integers are always finite).
+     */
+    public Tensor requireFinite(String file) {
+        if (!dtype.isFloating()) {
+            return this;
+        }
+        long n = numel();
+        for (long i = 0; i < n; i++) {
+            float v = getFloat(i);
+            if (!Float.isFinite(v)) {
+                throw new io.tessera.core.NonFiniteException(file + ": tensor '" + name + "' holds " + v + " at element " + i
+                        + " of " + n + " (the weights are not finite; the file is damaged or was saved after a diverged step)");
+            }
+        }
+        return this;
+    }
+
+    /** The element types a model weight may have: one rule for every tensor of every name map. */
+    public static final java.util.Set<DType> WEIGHT_DTYPES = java.util.Collections.unmodifiableSet(
+            java.util.EnumSet.of(DType.F32, DType.F16, DType.BF16));
+
+    /**
+     * The check every name map applies to a weight: shape {@code expected} and a floating dtype in
+     * {@link #WEIGHT_DTYPES}. Integer, bool and F64 tensors are refused by name, never cast (a cast
+     * would hide a wrong file, and the backends would disagree on which casts they make).
+     */
+    public Tensor requireWeight(String file, long... expected) {
+        requireShape(file, expected);
+        if (!WEIGHT_DTYPES.contains(dtype)) {
+            throw new CheckpointException(file + ": tensor '" + name + "' has dtype " + dtype + ", but weights must be "
+                    + "F32, F16 or BF16 (convert the checkpoint's floating tensors; integer tensors are never cast)");
+        }
+        return this;
+    }
+
     /** Throws a one-line error naming {@code file} and this tensor unless its shape is {@code expected}. */
     public Tensor requireShape(String file, long... expected) {
         if (!Arrays.equals(shape, expected)) {

@@ -37,6 +37,11 @@ import net.razorvine.pickle.Unpickler;
  *     {@code HashMap} batch, which would lose the state-dict order).</li>
  * <li>length-prefixed strings/bytes/longs: the length is checked against the bytes left before
  *     anything is allocated.</li>
+ * <li>bounded work: at most {@value #MAX_OPCODES} opcodes, {@value #MAX_MEMO} memo entries, integers of at
+ *     most {@value #MAX_DIGITS} decimal digits ({@code INT}/{@code LONG}, CPython's own default limit) or
+ *     {@value #MAX_LONG_BYTES} bytes ({@code LONG4}); dict keys and set items must be hashable scalars or
+ *     tuples (as in Python), so no hash ever recurses; the finished object graph is walked without
+ *     recursion and refused if it nests deeper than {@value #MAX_DEPTH} or contains itself.</li>
  * </ul>
  * Torch objects become inert records: {@link StorageRef} (a persistent id) and {@link TensorRef}
  * (a view of a storage); the caller resolves their bytes.
@@ -79,7 +84,19 @@ final class TorchUnpickler extends Unpickler {
     /** Every global this unpickler resolves; anything else is refused. */
     static final Set<String> ALLOWED;
 
+    /** Deepest container nesting accepted (a torch state dict nests about 6 deep). */
+    static final int MAX_DEPTH = 1000;
+    /** Most memo entries (a large checkpoint uses about 10 per tensor). */
+    static final int MAX_MEMO = 1 << 20;
+    /** Most opcodes one pickle may execute. */
+    static final int MAX_OPCODES = 16_000_000;
+    /** Most decimal digits of a text integer (CPython's default {@code sys.get_int_max_str_digits()}). */
+    static final int MAX_DIGITS = 4300;
+    /** Most bytes of a binary {@code LONG4} integer (about {@value #MAX_DIGITS} digits). */
+    static final int MAX_LONG_BYTES = 1800;
+
     private final Path file;
+    private long opcodes;
     private final Map<String, Global> globals = new LinkedHashMap<>();
     private ByteArrayInputStream in;
 
@@ -120,7 +137,9 @@ final class TorchUnpickler extends Unpickler {
     Object unpickle(byte[] pickle) {
         in = new ByteArrayInputStream(pickle);
         try {
-            return load(in);
+            Object root = load(in);
+            checkGraph(root);
+            return root;
         } catch (CheckpointException e) {
             throw e;
         } catch (IOException | RuntimeException e) { // PickleException is a RuntimeException
@@ -132,7 +151,57 @@ final class TorchUnpickler extends Unpickler {
 
     @Override
     protected Object dispatch(short key) throws PickleException, IOException {
+        if (++opcodes > MAX_OPCODES) {
+            throw new CheckpointException(file + ": data.pkl runs more than " + MAX_OPCODES + " pickle opcodes (refused as hostile)");
+        }
         switch (key) {
+            case Opcodes.INT -> stack.add(textInt(PickleUtils.readline(in)));
+            case Opcodes.LONG -> {
+                String line = PickleUtils.readline(in);
+                stack.add(PickleUtils.optimizeBigint(new BigInteger(digits(line.endsWith("L") ? line.substring(0, line.length() - 1) : line))));
+            }
+            case Opcodes.LONG4 -> {
+                guardLength(4);
+                in.mark(4);
+                long n = (in.read() & 0xff) | (in.read() & 0xff) << 8 | (in.read() & 0xff) << 16 | (long) (in.read() & 0xff) << 24;
+                in.reset();
+                if (n > MAX_LONG_BYTES) {
+                    throw new CheckpointException(file + ": data.pkl holds a " + n + "-byte integer (at most " + MAX_LONG_BYTES
+                            + " bytes are read)");
+                }
+                return super.dispatch(key);
+            }
+            case Opcodes.PUT, Opcodes.BINPUT, Opcodes.LONG_BINPUT, Opcodes.MEMOIZE -> {
+                Object r = super.dispatch(key);
+                if (memo.size() > MAX_MEMO) {
+                    throw new CheckpointException(file + ": data.pkl memoises more than " + MAX_MEMO + " objects (refused as hostile)");
+                }
+                return r;
+            }
+            case Opcodes.SETITEM -> {
+                Object value = stack.pop();
+                Object k = stack.pop();
+                if (!(stack.peek() instanceof Map<?, ?>)) {
+                    throw new PickleException("SETITEM on a " + typeName(stack.peek()));
+                }
+                @SuppressWarnings("unchecked")
+                Map<Object, Object> target = (Map<Object, Object>) stack.peek();
+                target.put(hashable(k), value);
+            }
+            case Opcodes.ADDITEMS, Opcodes.FROZENSET -> {
+                List<Object> items = stack.pop_all_since_marker();
+                items.forEach(TorchUnpickler::hashable);
+                if (key == Opcodes.FROZENSET) {
+                    stack.add(new LinkedHashSet<>(items));
+                } else if (stack.peek() instanceof Set<?>) {
+                    @SuppressWarnings("unchecked")
+                    Set<Object> target = (Set<Object>) stack.peek();
+                    target.addAll(items);
+                } else {
+                    throw new PickleException("ADDITEMS on a " + typeName(stack.peek()));
+                }
+            }
+            case Opcodes.EMPTY_SET -> stack.add(new LinkedHashSet<>());
             case Opcodes.GLOBAL -> {
                 String module = PickleUtils.readline(in);
                 String name = PickleUtils.readline(in);
@@ -165,7 +234,7 @@ final class TorchUnpickler extends Unpickler {
                 Map<Object, Object> target = (Map<Object, Object>) stack.peek();
                 putPairs(target, items);
             }
-            case Opcodes.BINUNICODE, Opcodes.BINBYTES, Opcodes.BINSTRING, Opcodes.LONG4 -> {
+            case Opcodes.BINUNICODE, Opcodes.BINBYTES, Opcodes.BINSTRING -> {
                 guardLength(4);
                 return super.dispatch(key);
             }
@@ -224,7 +293,12 @@ final class TorchUnpickler extends Unpickler {
             if (!(state instanceof Map<?, ?> attrs)) {
                 throw new PickleException("argparse.Namespace state is a " + typeName(state));
             }
-            attrs.forEach((k, v) -> ns.attributes.put(String.valueOf(k), v));
+            attrs.forEach((k, v) -> {
+                if (!(k instanceof String name)) {
+                    throw new PickleException("argparse.Namespace attribute name is a " + typeName(k));
+                }
+                ns.attributes.put(name, v);
+            });
         } else if (!(target instanceof Map<?, ?>)) {
             // A dict (OrderedDict) may carry instance attributes such as state_dict()._metadata: dropped.
             throw new PickleException("BUILD on a " + typeName(target) + " is not supported");
@@ -236,7 +310,7 @@ final class TorchUnpickler extends Unpickler {
             throw new PickleException("odd number of items for a dict");
         }
         for (int i = 0; i < items.size(); i += 2) {
-            target.put(items.get(i), items.get(i + 1));
+            target.put(hashable(items.get(i)), items.get(i + 1));
         }
     }
 
@@ -263,8 +337,114 @@ final class TorchUnpickler extends Unpickler {
         return new StorageRef(key, g.storageDtype(), numel, location);
     }
 
-    private static String describe(Object o) {
-        return o instanceof Object[] a ? Arrays.deepToString(a) : String.valueOf(o);
+    /** A short, non-recursive description of a pickled value for an error message. */
+    static String describe(Object o) {
+        if (o instanceof Object[] a) {
+            StringBuilder b = new StringBuilder("(");
+            for (int i = 0; i < a.length && i < 6; i++) {
+                b.append(i > 0 ? ", " : "").append(a[i] instanceof Object[] || a[i] instanceof java.util.Collection<?>
+                        || a[i] instanceof Map<?, ?> ? typeName(a[i]) : describe(a[i]));
+            }
+            return b.append(a.length > 6 ? ", ...)" : ")").toString();
+        }
+        if (o instanceof String s) {
+            return "'" + (s.length() > 80 ? s.substring(0, 80) + "..." : s) + "'";
+        }
+        if (o instanceof BigInteger b) {
+            return b.bitLength() > 128 ? "an integer of " + b.bitLength() + " bits" : b.toString();
+        }
+        if (o == null || o instanceof Number || o instanceof Boolean) {
+            return String.valueOf(o);
+        }
+        return typeName(o);
+    }
+
+    /** Python's hashability rule: lists, dicts and sets cannot be keys (and would hash recursively here). */
+    private static Object hashable(Object key) {
+        if (key instanceof java.util.Collection<?> || key instanceof Map<?, ?> || key instanceof Namespace) {
+            throw new PickleException("unhashable dict key or set item (a " + typeName(key) + ")");
+        }
+        return key;
+    }
+
+    /** A protocol-0 {@code INT} line: {@code 00}/{@code 01} are booleans, else a bounded decimal integer. */
+    private Object textInt(String line) {
+        if (line.equals("00")) {
+            return Boolean.FALSE;
+        }
+        if (line.equals("01")) {
+            return Boolean.TRUE;
+        }
+        return PickleUtils.optimizeBigint(new BigInteger(digits(line)));
+    }
+
+    /** Checks a decimal integer's digit count before it is parsed (BigInteger parsing is quadratic). */
+    private String digits(String text) {
+        int n = text.length() - (text.startsWith("-") || text.startsWith("+") ? 1 : 0);
+        if (n > MAX_DIGITS) {
+            throw new CheckpointException(file + ": data.pkl holds an integer of " + n + " decimal digits (at most "
+                    + MAX_DIGITS + " are parsed)");
+        }
+        return text.strip();
+    }
+
+    /**
+     * Walks the unpickled graph without recursion: refuses a container that contains itself (directly or
+     * through others) or nesting deeper than {@link #MAX_DEPTH}. Shared sub-objects are visited once.
+     */
+    private void checkGraph(Object root) {
+        java.util.IdentityHashMap<Object, Boolean> done = new java.util.IdentityHashMap<>(); // false: on the path
+        java.util.ArrayDeque<java.util.Iterator<?>> path = new java.util.ArrayDeque<>();
+        java.util.ArrayDeque<Object> owners = new java.util.ArrayDeque<>();
+        java.util.Iterator<?> top = children(root);
+        if (top == null) {
+            return;
+        }
+        done.put(root, false);
+        path.push(top);
+        owners.push(root);
+        while (!path.isEmpty()) {
+            java.util.Iterator<?> it = path.peek();
+            if (!it.hasNext()) {
+                path.pop();
+                done.put(owners.pop(), true);
+                continue;
+            }
+            Object child = it.next();
+            java.util.Iterator<?> sub = children(child);
+            if (sub == null) {
+                continue;
+            }
+            Boolean state = done.get(child);
+            if (state == Boolean.FALSE) {
+                throw new CheckpointException(file + ": data.pkl holds a " + typeName(child) + " that contains itself (refused)");
+            }
+            if (state == null) {
+                if (path.size() >= MAX_DEPTH) {
+                    throw new CheckpointException(file + ": data.pkl nests containers more than " + MAX_DEPTH + " deep (refused)");
+                }
+                done.put(child, false);
+                path.push(sub);
+                owners.push(child);
+            }
+        }
+    }
+
+    /** The values a container holds (keys and values of a map), or null for a leaf. */
+    private static java.util.Iterator<?> children(Object o) {
+        if (o instanceof Object[] a) {
+            return Arrays.asList(a).iterator();
+        }
+        if (o instanceof java.util.Collection<?> c) {
+            return c.iterator();
+        }
+        if (o instanceof Map<?, ?> m) {
+            return m.entrySet().stream().flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue())).iterator();
+        }
+        if (o instanceof Namespace ns) {
+            return ns.attributes.values().iterator();
+        }
+        return null;
     }
 
     private Object orderedDict(Object[] args) {
@@ -274,7 +454,7 @@ final class TorchUnpickler extends Unpickler {
                 if (!(p instanceof Object[] kv) || kv.length != 2) {
                     throw new PickleException("OrderedDict item is not a pair");
                 }
-                m.put(kv[0], kv[1]);
+                m.put(hashable(kv[0]), kv[1]);
             }
         } else if (args.length != 0) {
             throw new PickleException("unsupported OrderedDict arguments");
@@ -333,6 +513,6 @@ final class TorchUnpickler extends Unpickler {
         if (o instanceof BigInteger b && b.bitLength() < 64) {
             return b.longValue();
         }
-        throw new PickleException(what + " " + o + " is not a 64-bit integer");
+        throw new PickleException(what + " " + describe(o) + " is not a 64-bit integer");
     }
 }

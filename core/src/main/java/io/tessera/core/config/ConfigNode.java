@@ -19,12 +19,26 @@ public final class ConfigNode {
     private final Map<String, Object> values;
     private final Set<String> read = new TreeSet<>();
 
-    public ConfigNode(String path, Map<String, ?> values) {
+    public ConfigNode(String path, Map<?, ?> values) {
         this.path = path;
         this.values = new LinkedHashMap<>();
         if (values != null) {
-            values.forEach((k, v) -> this.values.put(String.valueOf(k), v));
+            this.values.putAll(stringKeys(path, values));
         }
+    }
+
+    /** The mapping with its keys as strings; two keys that read the same (YAML {@code 1} and {@code "1"}) are refused. */
+    private static Map<String, Object> stringKeys(String path, Map<?, ?> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            String k = String.valueOf(e.getKey());
+            if (out.containsKey(k)) {
+                throw new ConfigException((path.isEmpty() ? k : path + "." + k) + ": duplicate key '" + k
+                        + "' (each key may appear once in a mapping)");
+            }
+            out.put(k, e.getValue());
+        }
+        return out;
     }
 
     public static ConfigNode empty(String path) {
@@ -69,9 +83,7 @@ public final class ConfigNode {
             return new ConfigNode(pathOf(key), Map.of());
         }
         if (v instanceof Map<?, ?> m) {
-            Map<String, Object> copy = new LinkedHashMap<>();
-            m.forEach((k, val) -> copy.put(String.valueOf(k), val));
-            ConfigNode node = new ConfigNode(pathOf(key), copy);
+            ConfigNode node = new ConfigNode(pathOf(key), stringKeys(pathOf(key), m));
             values.put(key, node);
             return node;
         }
@@ -137,22 +149,28 @@ public final class ConfigNode {
         return (int) v;
     }
 
+    /** A finite number ({@code .inf} and {@code .nan} are refused: no Tessera option means them). */
     public double number(String key) {
         Object v = get(key);
         if (v == null) {
             throw error(key, "is required");
         }
+        double d;
         if (v instanceof Number n) {
-            return n.doubleValue();
-        }
-        if (v instanceof String s) {
+            d = n.doubleValue();
+        } else if (v instanceof String s) {
             try {
-                return Double.parseDouble(s.trim());
+                d = Double.parseDouble(s.trim());
             } catch (NumberFormatException e) {
                 throw error(key, "must be a number, got '" + s + "'");
             }
+        } else {
+            throw error(key, "must be a number, got " + describe(v));
         }
-        throw error(key, "must be a number, got " + describe(v));
+        if (!Double.isFinite(d)) {
+            throw error(key, "must be a finite number, got " + d);
+        }
+        return d;
     }
 
     public double number(String key, double def) {

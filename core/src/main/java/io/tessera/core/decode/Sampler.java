@@ -1,5 +1,6 @@
 package io.tessera.core.decode;
 
+import io.tessera.core.NonFiniteException;
 import java.util.Arrays;
 
 /**
@@ -18,10 +19,39 @@ public final class Sampler {
 
     /** Combines guided logits in place into {@code cond}: uncond + (cond − uncond)·scale, in float as LlamaGen does. */
     public static void guide(float[] cond, int condOff, float[] uncond, int uncondOff, int n, float scale, float[] out) {
+        requireFinite(cond, condOff, n, "conditional ");
+        requireFinite(uncond, uncondOff, n, "unconditional ");
         for (int i = 0; i < n; i++) {
             float u = uncond[uncondOff + i];
             out[i] = u + (cond[condOff + i] - u) * scale;
         }
+        int bad = firstNonFinite(out, 0, n);
+        if (bad >= 0) {
+            throw new NonFiniteException("sampling: classifier-free guidance (cfg_scale " + scale + ") made the logits "
+                    + out[bad] + " at vocabulary index " + bad + " (lower sampling.cfg_scale)");
+        }
+    }
+
+    /**
+     * Fails with a one-line {@link NonFiniteException} when {@code logits[off, off + n)} holds a NaN or an
+     * infinity: a forward pass produced it, from non-finite weights or an overflow. Checked on every
+     * sampled position, before anything is drawn, so a NaN never becomes a token silently.
+     */
+    public static void requireFinite(float[] logits, int off, int n, String which) {
+        int bad = firstNonFinite(logits, off, n);
+        if (bad >= 0) {
+            throw new NonFiniteException("sampling: the model's " + which + "logits hold " + logits[off + bad]
+                    + " at vocabulary index " + bad + " (the checkpoint's weights are probably not finite: NaN or Inf)");
+        }
+    }
+
+    private static int firstNonFinite(float[] a, int off, int n) {
+        for (int i = 0; i < n; i++) {
+            if (!Float.isFinite(a[off + i])) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** A drawn token and the probability the final distribution gave it. */
@@ -31,6 +61,7 @@ public final class Sampler {
     /** Samples one token from {@code logits} (modified in place). */
     public Draw sample(float[] logits, Rng rng) {
         int v = logits.length;
+        requireFinite(logits, 0, v, "");
         float t = (float) Math.max(config.temperature(), 1e-5);
         for (int i = 0; i < v; i++) {
             logits[i] = logits[i] / t;

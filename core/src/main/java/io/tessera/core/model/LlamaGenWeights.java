@@ -15,8 +15,9 @@ import java.util.function.BiFunction;
  * reads weights through this class; names are built only here.
  */
 public final class LlamaGenWeights {
-    /** Keys the official scripts drop before loading. */
-    private static final Set<String> IGNORED = Set.of("freqs_cis");
+    /** Names of the runtime buffers a GPT checkpoint may carry (see {@link #runtimeBuffers}). */
+    private static final java.util.regex.Pattern RUNTIME_BUFFER =
+            java.util.regex.Pattern.compile("freqs_cis|causal_mask|layers\\.(0|[1-9][0-9]{0,5})\\.attention\\.kv_cache\\.[kv]_cache");
 
     /** One transformer block. */
     public record Layer(
@@ -42,8 +43,29 @@ public final class LlamaGenWeights {
 
     /** Resolves every tensor of {@code c} in {@code ckpt}; fails on a missing, unexpected or wrong-shaped one. */
     public LlamaGenWeights(LlamaGenConfig c, Checkpoint ckpt) {
-        this(c, (name, shape) -> ckpt.get(name).requireShape(ckpt.path().toString(), shape));
-        rejectUnexpected(ckpt, layout(c).keySet(), IGNORED);
+        this(c, (name, shape) -> ckpt.get(name).requireWeight(ckpt.path().toString(), shape));
+        rejectUnexpected(ckpt, layout(c).keySet(), runtimeBuffers(c.nLayer()));
+    }
+
+    /**
+     * The runtime buffers of the official GPT (LlamaGen, PAR, RandAR) that a checkpoint saved after
+     * sampling carries: {@code layers.<i>.attention.kv_cache.k_cache}/{@code v_cache} (KVCache, i &lt;
+     * n_layer), {@code causal_mask} and {@code freqs_cis} (setup_caches). The official loaders accept them
+     * ({@code load_state_dict(strict=False)}); Tessera accepts and ignores exactly these, and
+     * {@code tessera inspect} marks them. Any other unknown tensor is still refused.
+     */
+    public static Set<String> runtimeBuffers(int nLayer) {
+        Set<String> s = new java.util.LinkedHashSet<>(List.of("freqs_cis", "causal_mask"));
+        for (int i = 0; i < nLayer; i++) {
+            s.add(layerName(i, "attention.kv_cache.k_cache"));
+            s.add(layerName(i, "attention.kv_cache.v_cache"));
+        }
+        return s;
+    }
+
+    /** True when {@code name} is spelled as a GPT runtime buffer (for any layer count; see {@link #runtimeBuffers}). */
+    public static boolean isRuntimeBufferName(String name) {
+        return RUNTIME_BUFFER.matcher(name).matches();
     }
 
     /** Every tensor name of the official GPT module for {@code c} with its shape, in module order. */

@@ -48,7 +48,7 @@ public final class LpdWeights {
 
     /** Resolves every tensor of {@code c} in {@code ckpt}; fails on a missing, unexpected or wrong-shaped one. */
     public LpdWeights(LpdConfig c, Checkpoint ckpt) {
-        this(c, (name, shape) -> ckpt.get(name).requireShape(ckpt.path().toString(), shape));
+        this(c, (name, shape) -> ckpt.get(name).requireWeight(ckpt.path().toString(), shape));
         LlamaGenWeights.rejectUnexpected(ckpt, layout(c).keySet(), Set.of());
     }
 

@@ -4,7 +4,6 @@ import io.tessera.core.checkpoint.Checkpoint;
 import io.tessera.core.checkpoint.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BiFunction;
 
 /**
@@ -21,8 +20,8 @@ public final class ParWeights {
 
     /** Resolves every tensor of {@code c} in {@code ckpt}; fails on a missing, unexpected or wrong-shaped one. */
     public ParWeights(ParConfig c, Checkpoint ckpt) {
-        this(c, (name, shape) -> ckpt.get(name).requireShape(ckpt.path().toString(), shape));
-        LlamaGenWeights.rejectUnexpected(ckpt, layout(c).keySet(), Set.of("freqs_cis"));
+        this(c, (name, shape) -> ckpt.get(name).requireWeight(ckpt.path().toString(), shape));
+        LlamaGenWeights.rejectUnexpected(ckpt, layout(c).keySet(), LlamaGenWeights.runtimeBuffers(c.gpt().nLayer()));
     }
 
     private ParWeights(ParConfig c, BiFunction<String, long[], Tensor> t) {

@@ -62,7 +62,8 @@ public final class VqWeights {
 
     /** Resolves every decoder tensor of {@code c} in {@code ckpt}; fails on a missing, unexpected or wrong-shaped one. */
     public VqWeights(VqConfig c, Checkpoint ckpt) {
-        this(c, (name, shape) -> ckpt.get(name).requireShape(ckpt.path().toString(), shape));
+        // A NaN in the decoder would give a black image with exit 0: every decoder weight is checked at load.
+        this(c, (name, shape) -> ckpt.get(name).requireWeight(ckpt.path().toString(), shape).requireFinite(ckpt.path().toString()));
         for (String name : ckpt.tensors().keySet()) {
             boolean ignorable = name.startsWith("encoder.") || name.startsWith("quant_conv.") || name.equals("quantize.codebook_used");
             if (!ignorable && !expected.containsKey(name)) {

@@ -2,11 +2,9 @@ package io.tessera.core.pipeline;
 
 import io.tessera.core.ConfigException;
 import io.tessera.core.config.ConfigNode;
+import io.tessera.core.config.Yamls;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * An order written on one line, as the command line takes it: {@code NAME[:KEY=VALUE[,KEY=VALUE]...]},
@@ -28,8 +26,13 @@ public record OrderSpec(String name, Map<String, Object> options) {
                 if (eq <= 0) {
                     throw new ConfigException("order '" + text + "': option '" + kv + "' is not KEY=VALUE");
                 }
-                Object v = new Yaml(new SafeConstructor(new LoaderOptions())).load(kv.substring(eq + 1));
-                opts.put(kv.substring(0, eq).trim(), v);
+                String key = kv.substring(0, eq).trim();
+                Object v = Yamls.load(kv.substring(eq + 1), "order '" + text + "': option " + key);
+                if (opts.containsKey(key) || key.equals("name")) {
+                    throw new ConfigException("order '" + text + "': option '" + key + "' is given "
+                            + (key.equals("name") ? "as an option (the name comes before ':')" : "twice"));
+                }
+                opts.put(key, v);
             }
         }
         return new OrderSpec(name, opts);

@@ -2,17 +2,13 @@ package io.tessera.core.pipeline;
 
 import io.tessera.core.ConfigException;
 import io.tessera.core.config.ConfigNode;
+import io.tessera.core.config.Yamls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * A pipeline file (one YAML document with {@code model}, {@code tokenizer}, {@code backend},
@@ -44,16 +40,7 @@ public final class PipelineSpec {
     }
 
     public static PipelineSpec parse(String text, String source, Path baseDir) {
-        Object doc;
-        try {
-            doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
-        } catch (MarkedYAMLException e) {
-            String where = e.getProblemMark() == null ? "" : " at line " + (e.getProblemMark().getLine() + 1)
-                    + ", column " + (e.getProblemMark().getColumn() + 1);
-            throw new ConfigException(source + ": malformed YAML" + where + ": " + e.getProblem());
-        } catch (YAMLException e) {
-            throw new ConfigException(source + ": malformed YAML: " + e.getMessage().lines().findFirst().orElse(""));
-        }
+        Object doc = Yamls.load(text, source);
         if (doc == null) {
             doc = Map.of();
         }
@@ -81,12 +68,7 @@ public final class PipelineSpec {
         }
         String path = assignment.substring(0, eq).trim();
         String raw = assignment.substring(eq + 1);
-        Object value;
-        try {
-            value = new Yaml(new SafeConstructor(new LoaderOptions())).load(raw);
-        } catch (YAMLException e) {
-            throw new ConfigException("--set " + path + ": cannot parse value '" + raw + "'");
-        }
+        Object value = Yamls.load(raw, "--set " + path);
         String[] parts = path.split("\\.");
         if (parts.length < 2 || !SECTIONS.contains(parts[0])) {
             throw new ConfigException("--set " + path + ": path must start with one of " + SECTIONS + " and name a key, as in order.window=4");
