@@ -165,8 +165,7 @@ record ImageRequest(int[] classes, int[] labels, int n, long seed, String orderL
             if (!node.isObject()) {
                 throw new BadRequest("sampling", "must be an object of overrides, got " + kind(node));
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
                 String f = "sampling." + e.getKey();
                 JsonNode v = e.getValue();
                 switch (e.getKey()) {

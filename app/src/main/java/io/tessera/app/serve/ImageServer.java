@@ -104,6 +104,13 @@ public final class ImageServer implements AutoCloseable {
         return metrics;
     }
 
+    /** The request with this id, or null (tests). */
+    ImageJob job(String id) {
+        synchronized (jobs) {
+            return jobs.get(id);
+        }
+    }
+
     private static String orderLabel(ConfigNode n) {
         StringBuilder b = new StringBuilder(n.string("name", "raster"));
         String sep = ":";
