@@ -263,23 +263,29 @@ final class Scheduler implements AutoCloseable {
         }
     }
 
-    /** VQ-decodes finished images in one batch and completes their jobs' images. */
+    /** VQ-decodes the finished images that asked for a PNG in one batch, and completes every finished image. */
     private void decode(List<Task> finished) {
-        int[][] tokens = new int[finished.size()][];
-        for (int i = 0; i < tokens.length; i++) {
-            tokens[i] = finished.get(i).decode.tokens();
+        List<Task> pictures = finished.stream().filter(t -> t.job.request.format().png()).toList();
+        byte[][] pngs = new byte[finished.size()][];
+        if (!pictures.isEmpty()) {
+            int[][] tokens = new int[pictures.size()][];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = pictures.get(i).decode.tokens();
+            }
+            float[] images = pipeline.decode(tokens);
+            int size = pipeline.imageSize();
+            int per = 3 * size * size;
+            for (int i = 0; i < tokens.length; i++) {
+                float[] one = new float[per];
+                System.arraycopy(images, i * per, one, 0, per);
+                pngs[finished.indexOf(pictures.get(i))] = png(Pixels.grid(one, 1, 3, size, 1));
+            }
         }
-        float[] images = pipeline.decode(tokens);
-        int size = pipeline.imageSize();
-        int per = 3 * size * size;
-        for (int i = 0; i < tokens.length; i++) {
+        for (int i = 0; i < finished.size(); i++) {
             Task t = finished.get(i);
-            float[] one = new float[per];
-            System.arraycopy(images, i * per, one, 0, per);
-            byte[] png = png(Pixels.grid(one, 1, 3, size, 1));
             metrics.image(t.job);
             t.job.event("image", "{\"type\":\"image\",\"image\":" + t.index + ",\"passes\":" + t.decode.passes() + "}");
-            if (t.job.imageDone(t.index, tokens[i], png, t.decode.passes())) {
+            if (t.job.imageDone(t.index, t.decode.tokens(), pngs[i], t.decode.passes())) {
                 metrics.finished(t.job);
             }
         }
