@@ -436,6 +436,39 @@ public abstract class BackendContractTest {
         }
     }
 
+    /**
+     * Row addressing for the ViT family (LPD): a generation's passes on cache rows {3, 1} of a 4-row cache, each
+     * followed by another class's pass on rows {0, 2}, match the oracle on a fresh 2-row cache; after
+     * clearRow(1) and clearRow(3) the same generation on rows {3, 1} matches again.
+     */
+    @Test
+    public void lpdBatchesAddressCacheRowsAndClearRow() {
+        requireFamily("lpd");
+        LpdModel m = ContractModels.lpd(ContractModels.lpdTiny(1024), ContractModels.GPT_SEED, DType.F32);
+        LpdAdapter adapter = new LpdAdapter(m);
+        List<ForwardBatch> mine = FamilyPasses.passes(adapter, FamilyPasses.randomOrder(1, 2, 3, 4, 6), 7, 13);
+        List<ForwardBatch> other = FamilyPasses.passes(adapter, FamilyPasses.randomOrder(1, 2, 3, 4, 6), 2, 29);
+        ReferenceLpd oracle = new ReferenceLpd(m);
+        oracle.reset(2, adapter.capacity());
+        List<double[]> expected = new ArrayList<>();
+        for (ForwardBatch b : mine) {
+            expected.add(oracle.forwardExact(b));
+        }
+        try (GptSession session = backend().openModel(m, options())) {
+            session.reset(4, adapter.capacity());
+            for (int round = 0; round < 2; round++) {
+                for (int p = 0; p < mine.size(); p++) {
+                    ForwardBatch b = onRows(mine.get(p), 3, 1);
+                    assertLogitsClose("lpd pass " + p + " on cache rows [3, 1]" + (round == 1 ? " after clearRow(1), clearRow(3)" : ""),
+                            b, m.vocabSize(), expected.get(p), session.forward(b));
+                    session.forward(onRows(other.get(Math.min(p, other.size() - 1)), 0, 2));
+                }
+                session.clearRow(1);
+                session.clearRow(3);
+            }
+        }
+    }
+
     /** {@code b} with batch row r reading and writing cache row {@code rows[r]}. */
     public static ForwardBatch onRows(ForwardBatch b, int... rows) {
         return new ForwardBatch(b.rows(), b.length(), b.kinds(), b.ids(), b.positions(), b.slots(), b.visible(), rows);
