@@ -15,7 +15,6 @@ import io.tessera.core.plugin.PluginRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -390,7 +389,4 @@ public final class ImageServer implements AutoCloseable {
         app.stop();
     }
 
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
-    }
 }
