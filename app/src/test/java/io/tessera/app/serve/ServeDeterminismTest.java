@@ -63,7 +63,10 @@ class ServeDeterminismTest {
 
     /** What {@code tessera generate --class ... --n n --seed s --order o} computes (GenerateCommand's image layout). */
     private static int[][] generate(Client c) {
-        PipelineSpec ps = DefaultPipeline.load();
+        return generate(DefaultPipeline.load(), c);
+    }
+
+    private static int[][] generate(PipelineSpec ps, Client c) {
         String[] parts = c.order().split(":", 2);
         ps.replaceSection("order", parts[0]);
         if (parts.length > 1) {
@@ -116,6 +119,39 @@ class ServeDeterminismTest {
             assertEquals(expected.length, answers.get(i).path("images").size(), "client " + i + " image count");
             for (int k = 0; k < expected.length; k++) {
                 assertArrayEquals(expected[k], Served.tokens(answers.get(i), k), "client " + i + " (" + c.body() + ") image " + k);
+            }
+        }
+    }
+
+    /** The flexible LPD-family model (ViT, position queries, linear CFG) under every order it runs, 8 clients at once. */
+    @Test
+    void lpdFamilyClientsWithMixedOrdersGetTheTokensOfGenerate() throws Exception {
+        Path yaml = Path.of("..", "pipelines", "fmnist-lpd.yaml");
+        String[] orders = {"lpd:steps=20", "random:steps=20", "raster", "zipar:window=4", "par:regions=4", "lpd:steps=32"};
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            clients.add(new Client(new int[] {(3 * i) % 10}, 1 + i % 2, 50L + i, orders[i % orders.length], null));
+        }
+        List<JsonNode> answers = new ArrayList<>();
+        try (Served s = new Served(PipelineSpec.load(yaml), Served.options(4, 64));
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+            for (Client c : clients) {
+                futures.add(pool.submit(() -> s.post(c.body())));
+            }
+            for (int i = 0; i < clients.size(); i++) {
+                HttpResponse<String> r = futures.get(i).get(Served.LIMIT.toSeconds(), TimeUnit.SECONDS);
+                assertEquals(200, r.statusCode(), "client " + i + ": " + Served.abbreviate(r.body()));
+                JsonNode j = Served.JSON.readTree(r.body());
+                assertEquals("done", j.path("status").asText(), "client " + i + ": " + Served.abbreviate(r.body()));
+                answers.add(j);
+            }
+        }
+        for (int i = 0; i < clients.size(); i++) {
+            int[][] expected = generate(PipelineSpec.load(yaml), clients.get(i));
+            for (int k = 0; k < expected.length; k++) {
+                assertArrayEquals(expected[k], Served.tokens(answers.get(i), k), "lpd client " + i + " (" + clients.get(i).body()
+                        + ") image " + k);
             }
         }
     }
