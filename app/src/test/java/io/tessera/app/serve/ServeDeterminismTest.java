@@ -156,6 +156,36 @@ class ServeDeterminismTest {
         }
     }
 
+    /** The same on the libtorch backend (CPU here): 6 concurrent clients, mixed orders, = generate --backend torch. */
+    @Test
+    void torchBackendClientsGetTheTokensOfGenerate() throws Exception {
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            clients.add(new Client(new int[] {(7 * i) % 10}, 1, 300L + i, ORDERS[1 + i % (ORDERS.length - 1)], null)); // the parallel ones
+        }
+        PipelineSpec torch = DefaultPipeline.load();
+        torch.replaceSection("backend", "torch");
+        List<JsonNode> answers = new ArrayList<>();
+        try (Served s = new Served(torch, Served.options(4, 64)); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+            for (Client c : clients) {
+                futures.add(pool.submit(() -> s.post(c.body())));
+            }
+            for (int i = 0; i < clients.size(); i++) {
+                HttpResponse<String> r = futures.get(i).get(Served.LIMIT.toSeconds(), TimeUnit.SECONDS);
+                JsonNode j = Served.JSON.readTree(r.body());
+                assertEquals("done", j.path("status").asText(), "client " + i + ": " + Served.abbreviate(r.body()));
+                answers.add(j);
+            }
+        }
+        for (int i = 0; i < clients.size(); i++) {
+            PipelineSpec ps = DefaultPipeline.load();
+            ps.replaceSection("backend", "torch");
+            assertArrayEquals(generate(ps, clients.get(i))[0], Served.tokens(answers.get(i), 0), "torch client " + i + " ("
+                    + clients.get(i).body() + ")");
+        }
+    }
+
     @Test
     void aServedRequestEqualsTheGenerateCommandsTokensFile() throws Exception {
         Path npy = tmp.resolve("t.npy");
