@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tessera", mixinStandardHelpOptions = true, versionProvider = Tessera.Version.class,
         description = "Fast autoregressive image generation by parallel decoding.",
-        subcommands = {GenerateCommand.class, InspectCommand.class, ConvertCommand.class, OrdersCommand.class, BenchCommand.class, TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {GenerateCommand.class, InspectCommand.class, ConvertCommand.class, OrdersCommand.class, BenchCommand.class, TrainCommand.class, EvalCommand.class,
+                io.tessera.app.serve.ServeCommand.class, io.tessera.app.serve.ServeBenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:error in the input or a failed check (one line; --stacktrace for details)",
                 "2:usage error", "3:internal error"})

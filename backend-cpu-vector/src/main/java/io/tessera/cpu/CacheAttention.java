@@ -32,7 +32,7 @@ final class CacheAttention {
             for (int task = from; task < to; task++) {
                 int e = task / nHead;
                 int hq = task % nHead;
-                int cache = (e / batch.length()) * layers + layer;
+                int cache = batch.cacheRowOf(e) * layers + layer;
                 float[] keys = keyCache[cache];
                 float[] values = valueCache[cache];
                 int q = e * qkvDim + hq * hd;

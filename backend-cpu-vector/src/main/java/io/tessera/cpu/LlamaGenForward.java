@@ -9,6 +9,7 @@ import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.ModelSpec;
+import java.util.Arrays;
 
 /**
  * The LlamaGen c2i GPT ({@code autoregressive/models/gpt.py}) on the CPU: RMSNorm, fused wqkv,
@@ -96,6 +97,20 @@ final class LlamaGenForward implements GptSession {
     }
 
     @Override
+    public void clearRow(int row) {
+        if (keyCache == null) {
+            throw new BackendException("cpu-vector: clearRow before reset(rows, capacity)");
+        }
+        if (row < 0 || row >= rows) {
+            throw new BackendException("cpu-vector: clearRow(" + row + ") outside the cache's rows [0, " + rows + ")");
+        }
+        for (int layer = 0; layer < config.nLayer(); layer++) {
+            Arrays.fill(keyCache[row * config.nLayer() + layer], 0f);
+            Arrays.fill(valueCache[row * config.nLayer() + layer], 0f);
+        }
+    }
+
+    @Override
     public float[] forward(ForwardBatch batch) {
         validate(batch);
         final int dim = config.dim();
@@ -136,7 +151,7 @@ final class LlamaGenForward implements GptSession {
 
             // 5. Write every entry's k and v at its slot before any attention.
             for (int e = 0; e < n; e++) {
-                int cache = (e / batch.length()) * blocks.length + layer;
+                int cache = batch.cacheRowOf(e) * blocks.length + layer;
                 int slot = batch.slots()[e] * kvDim;
                 System.arraycopy(qkv, e * qkvDim + nHead * hd, keyCache[cache], slot, kvDim);
                 System.arraycopy(qkv, e * qkvDim + nHead * hd + kvDim, valueCache[cache], slot, kvDim);
@@ -210,8 +225,9 @@ final class LlamaGenForward implements GptSession {
         if (keyCache == null) {
             throw new BackendException("cpu-vector: forward before reset(rows, capacity)");
         }
-        if (batch.rows() != rows) {
-            throw new BackendException("cpu-vector: batch has " + batch.rows() + " rows, the cache was reset for " + rows);
+        if (batch.rowsNeeded() > rows) {
+            throw new BackendException("cpu-vector: batch names cache row " + (batch.rowsNeeded() - 1) + ", the cache was reset for "
+                    + rows + " rows");
         }
         int n = batch.rows() * batch.length();
         if (n == 0) {

@@ -8,6 +8,7 @@ import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.ModelSpec;
+import java.util.Arrays;
 
 /**
  * LPD's ViT ({@code models/lpd.py}, {@code models/block.py}) with its inference KV cache on the CPU:
@@ -94,6 +95,20 @@ final class LpdForward implements GptSession {
     }
 
     @Override
+    public void clearRow(int row) {
+        if (keyCache == null) {
+            throw new BackendException("cpu-vector: clearRow before reset(rows, capacity)");
+        }
+        if (row < 0 || row >= rows) {
+            throw new BackendException("cpu-vector: clearRow(" + row + ") outside the cache's rows [0, " + rows + ")");
+        }
+        for (int layer = 0; layer < config.depth(); layer++) {
+            Arrays.fill(keyCache[row * config.depth() + layer], 0f);
+            Arrays.fill(valueCache[row * config.depth() + layer], 0f);
+        }
+    }
+
+    @Override
     public float[] forward(ForwardBatch batch) {
         validate(batch);
         final int dim = config.dim();
@@ -119,7 +134,7 @@ final class LpdForward implements GptSession {
 
             // 3. every entry's k, v at its slot, then attention over the visible slots
             for (int e = 0; e < n; e++) {
-                int cache = (e / batch.length()) * blocks.length + layer;
+                int cache = batch.cacheRowOf(e) * blocks.length + layer;
                 int slot = batch.slots()[e] * dim;
                 System.arraycopy(qkv, e * 3 * dim + dim, keyCache[cache], slot, dim);
                 System.arraycopy(qkv, e * 3 * dim + 2 * dim, valueCache[cache], slot, dim);
@@ -198,8 +213,9 @@ final class LpdForward implements GptSession {
         if (keyCache == null) {
             throw new BackendException("cpu-vector: forward before reset(rows, capacity)");
         }
-        if (batch.rows() != rows) {
-            throw new BackendException("cpu-vector: batch has " + batch.rows() + " rows, the cache was reset for " + rows);
+        if (batch.rowsNeeded() > rows) {
+            throw new BackendException("cpu-vector: batch names cache row " + (batch.rowsNeeded() - 1) + ", the cache was reset for "
+                    + rows + " rows");
         }
         int n = batch.rows() * batch.length();
         if (n > 0 && batch.capacity() != capacity) {

@@ -52,6 +52,11 @@ final class RandarForward implements GptSession {
         gpt.reset(rows, capacity);
     }
 
+    @Override
+    public void clearRow(int row) {
+        gpt.clearRow(row);
+    }
+
     /** QUERY (id 0) at position p reads instruction row p; everything else is the LlamaGen forward. */
     @Override
     public float[] forward(ForwardBatch batch) {
@@ -70,7 +75,7 @@ final class RandarForward implements GptSession {
             }
         }
         return gpt.forward(new ForwardBatch(batch.rows(), batch.length(), batch.kinds(), ids, batch.positions(), batch.slots(),
-                batch.visible()));
+                batch.visible(), batch.cacheRows()));
     }
 
     @Override

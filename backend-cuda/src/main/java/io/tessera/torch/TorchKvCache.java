@@ -24,8 +24,11 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  */
 final class TorchKvCache {
 
-    /** Where each entry of one pass writes (row, slot) and which slots it sees; built once per forward. */
-    record Pass(TensorIndexVector writeAt, Tensor mask) { // mask: [B, 1, T, S] bool
+    /**
+     * Where each entry of one pass writes (cache row, slot), which slots it sees, and the cache rows the batch
+     * attends over ({@code rows} [B] long, or null when the batch is the whole cache in order); built once per forward.
+     */
+    record Pass(TensorIndexVector writeAt, Tensor mask, Tensor rows) { // mask: [B, 1, T, S] bool
     }
 
     private final TorchTensors owned;
@@ -67,6 +70,24 @@ final class TorchKvCache {
         this.capacity = capacity;
     }
 
+    /**
+     * Zero-fills cache row {@code row} of every layer (a new image takes the row); other rows keep their contents.
+     */
+    void clearRow(int row) {
+        if (capacity == 0) {
+            throw new BackendException("torch: clearRow without a cache (call reset(rows, capacity) first)");
+        }
+        if (row < 0 || row >= rows) {
+            throw new BackendException("torch: clearRow(" + row + ") outside the cache's rows [0, " + rows + ")");
+        }
+        try (PointerScope _ = new PointerScope()) {
+            for (int i = 0; i < layers; i++) {
+                keys.get(i).select(0, row).zero_();
+                values.get(i).select(0, row).zero_();
+            }
+        }
+    }
+
     /** Frees the cache now; a forward then fails until the next {@link #reset}. */
     void clear() {
         keys.forEach(owned::free);
@@ -82,8 +103,9 @@ final class TorchKvCache {
         if (capacity == 0) {
             throw new BackendException("torch: forward without a cache (call reset(rows, capacity) first; a closed session has none)");
         }
-        if (batch.rows() != rows) {
-            throw new BackendException("torch: forward has " + batch.rows() + " rows, the cache was reset for " + rows);
+        if (batch.rowsNeeded() > rows) {
+            throw new BackendException("torch: forward names cache row " + (batch.rowsNeeded() - 1) + ", the cache was reset for "
+                    + rows + " rows");
         }
         if (batch.length() <= 0) {
             throw new BackendException("torch: forward needs at least one entry per row");
@@ -105,16 +127,18 @@ final class TorchKvCache {
         int t = batch.length();
         int[] rowOf = new int[b * t];
         for (int i = 0; i < rowOf.length; i++) {
-            rowOf[i] = i / t;
+            rowOf[i] = batch.cacheRowOf(i);
         }
+        boolean whole = b == rows && batch.identityRows();
         TensorIndexVector writeAt = new TensorIndexVector(
                 new TensorIndex(TorchTensors.longs(rowOf, device, b, t)),
                 new TensorIndex(TorchTensors.longs(batch.slots(), device, b, t)));
-        return new Pass(writeAt, TorchTensors.bools(batch.visible(), device, b, 1, t, capacity));
+        return new Pass(writeAt, TorchTensors.bools(batch.visible(), device, b, 1, t, capacity),
+                whole ? null : TorchTensors.longs(batch.cacheRows(), device, b));
     }
 
     /**
-     * Writes every entry's key and value at its slot first ({@code cache[row, :, slot, :] = k[row, t]}), then
+     * Writes every entry's key and value at its slot first ({@code cache[cacheRows[r], :, slot, :] = k[r, t]}), then
      * attends over all slots the mask leaves visible (unwritten ones hold zeros: score 0, value 0) with scale
      * 1/√head_dim; with fewer kv heads than query heads (GQA) each kv head serves heads/kv_heads query heads.
      *
@@ -129,11 +153,11 @@ final class TorchKvCache {
         ck.transpose(1, 2).index_put_(pass.writeAt(), k);
         cv.transpose(1, 2).index_put_(pass.writeAt(), v);
         long heads = q.size(2);
-        Tensor ks = ck;
-        Tensor vs = cv;
+        Tensor ks = pass.rows() == null ? ck : ck.index_select(0, pass.rows());           // the batch's rows only
+        Tensor vs = pass.rows() == null ? cv : cv.index_select(0, pass.rows());
         if (heads != kvHeads) {
-            ks = ck.repeat_interleave(heads / kvHeads, new LongOptional(1), new LongOptional());
-            vs = cv.repeat_interleave(heads / kvHeads, new LongOptional(1), new LongOptional());
+            ks = ks.repeat_interleave(heads / kvHeads, new LongOptional(1), new LongOptional());
+            vs = vs.repeat_interleave(heads / kvHeads, new LongOptional(1), new LongOptional());
         }
         Tensor out = torch.scaled_dot_product_attention(q.transpose(1, 2), ks, vs,
                 new TensorOptional(pass.mask()), 0.0, false, new DoubleOptional(), false);  // [B, H, T, hd]

@@ -133,6 +133,11 @@ final class TorchLlamaGen implements GptSession {
     }
 
     @Override
+    public void clearRow(int row) {
+        cache.clearRow(row);
+    }
+
+    @Override
     public float[] forward(ForwardBatch batch) {
         validate(batch);
         final int b = batch.rows();

@@ -57,6 +57,10 @@ class FamilyStepsTest {
             }
 
             @Override
+            public void clearRow(int row) {
+            }
+
+            @Override
             public float[] forward(ForwardBatch b) {
                 return new float[b.rows() * b.length() * m.vocabSize()];
             }

@@ -18,10 +18,30 @@ import io.tessera.core.config.ConfigNode;
  * @param seed        base seed; image i uses its own stream {@link Rng#stream(long, long)}
  */
 public record SamplingConfig(double temperature, int topK, double topP, double cfgScale, int cfgInterval,
-                             String cfgSchedule, boolean greedy, long seed) {
+                             CfgSchedule cfgSchedule, boolean greedy, long seed) {
+
+    public SamplingConfig {
+        if (cfgSchedule == null) {
+            throw new IllegalArgumentException("cfgSchedule must not be null");
+        }
+    }
+
+    /** The schedule by its YAML name ({@code constant}, {@code linear} or {@code linear-pass}). */
+    public SamplingConfig(double temperature, int topK, double topP, double cfgScale, int cfgInterval, String cfgSchedule,
+                          boolean greedy, long seed) {
+        this(temperature, topK, topP, cfgScale, cfgInterval, scheduleNamed(cfgSchedule), greedy, seed);
+    }
+
+    private static CfgSchedule scheduleNamed(String name) {
+        CfgSchedule s = CfgSchedule.byName(name);
+        if (s == null) {
+            throw new IllegalArgumentException("cfg_schedule must be constant, linear or linear-pass, got '" + name + "'");
+        }
+        return s;
+    }
 
     public static SamplingConfig defaults() {
-        return new SamplingConfig(1.0, 0, 1.0, 1.0, -1, "constant", false, 0);
+        return new SamplingConfig(1.0, 0, 1.0, 1.0, -1, CfgSchedule.CONSTANT, false, 0);
     }
 
     public static SamplingConfig from(ConfigNode n) {
@@ -39,10 +59,7 @@ public record SamplingConfig(double temperature, int topK, double topP, double c
             throw n.error("cfg_scale", "must be ≥ 0, got " + cfg);
         }
         int interval = n.intAtLeast("cfg_interval", -1, -1);
-        String schedule = n.string("cfg_schedule", "constant");
-        if (!schedule.equals("constant") && !schedule.equals("linear") && !schedule.equals("linear-pass")) {
-            throw n.error("cfg_schedule", "must be constant, linear or linear-pass, got '" + schedule + "'");
-        }
+        CfgSchedule schedule = CfgSchedule.from(n, "cfg_schedule");
         boolean greedy = n.bool("greedy", false);
         long seed = n.integer("seed", 0);
         n.rejectUnknown();

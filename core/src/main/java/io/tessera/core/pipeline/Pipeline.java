@@ -143,6 +143,14 @@ public final class Pipeline implements AutoCloseable {
         return backend;
     }
 
+    /**
+     * The model's backend session, for a caller that drives its own decode loop (the server's scheduler).
+     * Not thread-safe: while that caller owns it, {@link #generate} must not run.
+     */
+    public GptSession session() {
+        return session;
+    }
+
     @Override
     public void close() {
         session.close();

@@ -67,7 +67,9 @@ import org.junit.jupiter.api.Test;
  *   <li>VQ decoder images: max |a − b| &lt; {@value #IMAGE_TOLERANCE};</li>
  *   <li>greedy CFG raster generation: identical token grids;</li>
  *   <li>{@link GptSession#reset} zero-fills (a generation after reset equals one on a fresh cache) and
- *       sessions are independent.</li>
+ *       sessions are independent;</li>
+ *   <li>row reuse: a batch reads and writes only the cache rows it names ({@link ForwardBatch#cacheRows()}, any
+ *       subset in any order), and {@link GptSession#clearRow} zero-fills one row and keeps the others.</li>
  * </ul>
  * Tests call no JUnit lifecycle method, so each one can also be invoked directly (see the mutant tests).
  */
@@ -390,6 +392,113 @@ public abstract class BackendContractTest {
             e.add(Passes.token(new int[] {t, t}, k));
         }
         return List.of(Passes.prefill(new int[] {7, c.nullClass()}, capacity), Passes.batch(2, capacity, e, Passes.causalBySlot(e)));
+    }
+
+    /**
+     * Row reuse (a server's lifecycle): on a 4-row cache, the hole probe runs on cache rows {3, 1} (reversed, a
+     * subset) while a filler runs on rows {0, 2} between its passes; the probe must match the oracle on a fresh
+     * 2-row cache, and the backend's own identity-row run to 1e-6 (rows a batch does not name are untouched, and
+     * an entry's logits do not depend on the other rows of its batch).
+     */
+    @Test
+    public void batchesAddressCacheRows() {
+        LlamaGenModel model = ContractModels.llamaGen(ContractModels.tiny(), ContractModels.GPT_SEED, DType.F32);
+        int capacity = model.cacheCapacity();
+        List<ForwardBatch> probe = holeProbe(model.config(), 42);
+        List<ForwardBatch> filler = filler(model.config());
+        ReferenceLlamaGen oracle = new ReferenceLlamaGen(model);
+        oracle.reset(2, capacity);
+        try (GptSession session = backend().openModel(model, options())) {
+            session.reset(2, capacity);
+            List<float[]> identity = run(session, probe);
+            session.reset(4, capacity);
+            for (int i = 0; i < probe.size(); i++) {
+                ForwardBatch p = onRows(probe.get(i), 3, 1);
+                float[] got = session.forward(p);
+                assertLogitsClose("hole probe on cache rows [3, 1], pass " + i, p, model.vocabSize(), oracle.forwardExact(probe.get(i)), got);
+                double err = relativeL2(got, widen(identity.get(i)));
+                final int pass = i;
+                assertTrue(err < 1e-6, () -> "hole probe pass " + pass + " on cache rows [3, 1] differs from the same pass on rows "
+                        + "[0, 1]: relative L2 " + err);
+                session.forward(onRows(filler.get(Math.min(i, filler.size() - 1)), 0, 2));
+            }
+        }
+    }
+
+    /**
+     * {@link GptSession#clearRow} zero-fills one row and nothing else: rows {1, 3} are filled with another
+     * class's tokens in every slot and rows {0, 2} hold the hole probe's prefill; after clearRow(1) and
+     * clearRow(3), the probe on rows {1, 3} equals the fresh-cache run (no stale key/value in its holes), and
+     * the probe continued on rows {0, 2} equals the fresh-cache run too (clearing kept the other rows).
+     */
+    @Test
+    public void clearRowZeroFillsOnlyThatRow() {
+        LlamaGenModel model = ContractModels.llamaGen(ContractModels.tiny(), ContractModels.GPT_SEED, DType.F32);
+        int capacity = model.cacheCapacity();
+        List<ForwardBatch> probe = holeProbe(model.config(), 42);
+        List<ForwardBatch> filler = filler(model.config());
+        ReferenceLlamaGen oracle = new ReferenceLlamaGen(model);
+        oracle.reset(2, capacity);
+        List<double[]> expected = new ArrayList<>();
+        for (ForwardBatch b : probe) {
+            expected.add(oracle.forwardExact(b));
+        }
+        try (GptSession session = backend().openModel(model, options())) {
+            session.reset(4, capacity);
+            for (ForwardBatch b : filler) {
+                session.forward(onRows(b, 1, 3));
+            }
+            ForwardBatch kept0 = onRows(probe.get(0), 0, 2);
+            assertLogitsClose("hole probe prefill on rows [0, 2]", kept0, model.vocabSize(), expected.get(0), session.forward(kept0));
+            session.clearRow(1);
+            session.clearRow(3);
+            for (int i = 0; i < probe.size(); i++) {
+                ForwardBatch p = onRows(probe.get(i), 1, 3);
+                assertLogitsClose("hole probe on rows [1, 3] after clearRow(1), clearRow(3), pass " + i
+                        + " (stale keys/values left in unwritten slots?)", p, model.vocabSize(), expected.get(i), session.forward(p));
+            }
+            ForwardBatch kept1 = onRows(probe.get(1), 0, 2);
+            assertLogitsClose("hole probe pass 1 on rows [0, 2], whose prefill ran before clearRow(1), clearRow(3)"
+                    + " (clearing a row must keep the others)", kept1, model.vocabSize(), expected.get(1), session.forward(kept1));
+        }
+    }
+
+    /**
+     * Row addressing for the ViT family (LPD): a generation's passes on cache rows {3, 1} of a 4-row cache, each
+     * followed by another class's pass on rows {0, 2}, match the oracle on a fresh 2-row cache; after
+     * clearRow(1) and clearRow(3) the same generation on rows {3, 1} matches again.
+     */
+    @Test
+    public void lpdBatchesAddressCacheRowsAndClearRow() {
+        requireFamily("lpd");
+        LpdModel m = ContractModels.lpd(ContractModels.lpdTiny(1024), ContractModels.GPT_SEED, DType.F32);
+        LpdAdapter adapter = new LpdAdapter(m);
+        List<ForwardBatch> mine = FamilyPasses.passes(adapter, FamilyPasses.randomOrder(1, 2, 3, 4, 6), 7, 13);
+        List<ForwardBatch> other = FamilyPasses.passes(adapter, FamilyPasses.randomOrder(1, 2, 3, 4, 6), 2, 29);
+        ReferenceLpd oracle = new ReferenceLpd(m);
+        oracle.reset(2, adapter.capacity());
+        List<double[]> expected = new ArrayList<>();
+        for (ForwardBatch b : mine) {
+            expected.add(oracle.forwardExact(b));
+        }
+        try (GptSession session = backend().openModel(m, options())) {
+            session.reset(4, adapter.capacity());
+            for (int round = 0; round < 2; round++) {
+                for (int p = 0; p < mine.size(); p++) {
+                    ForwardBatch b = onRows(mine.get(p), 3, 1);
+                    assertLogitsClose("lpd pass " + p + " on cache rows [3, 1]" + (round == 1 ? " after clearRow(1), clearRow(3)" : ""),
+                            b, m.vocabSize(), expected.get(p), session.forward(b));
+                    session.forward(onRows(other.get(Math.min(p, other.size() - 1)), 0, 2));
+                }
+                session.clearRow(1);
+                session.clearRow(3);
+            }
+        }
+    }
+
+    /** {@code b} with batch row r reading and writing cache row {@code rows[r]}. */
+    public static ForwardBatch onRows(ForwardBatch b, int... rows) {
+        return new ForwardBatch(b.rows(), b.length(), b.kinds(), b.ids(), b.positions(), b.slots(), b.visible(), rows);
     }
 
     @Test

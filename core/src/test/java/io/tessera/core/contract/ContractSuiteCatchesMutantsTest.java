@@ -43,7 +43,13 @@ class ContractSuiteCatchesMutantsTest {
         /** Computes silu(w3·x) ⊙ w1·x instead of silu(w1·x) ⊙ w3·x. */
         SWAPS_W1_W3,
         /** Maps query head h to kv head h mod n_kv instead of h / (n_head / n_kv). */
-        GQA_MODULO_HEADS
+        GQA_MODULO_HEADS,
+        /** Does nothing on clearRow. */
+        STALE_CLEAR_ROW,
+        /** Clears every row on clearRow. */
+        CLEARS_ALL_ROWS,
+        /** Uses batch row r as cache row r, ignoring cacheRows. */
+        IGNORES_CACHE_ROWS
     }
 
     private static BackendContractTest suiteWith(Bug bug) {
@@ -95,6 +101,23 @@ class ContractSuiteCatchesMutantsTest {
     @Test
     void catchesStaleReset() {
         assertCaught(Bug.STALE_RESET, suiteWith(Bug.STALE_RESET)::resetZeroFillsTheCache);
+    }
+
+    @Test
+    void catchesStaleClearRow() {
+        assertCaught(Bug.STALE_CLEAR_ROW, suiteWith(Bug.STALE_CLEAR_ROW)::clearRowZeroFillsOnlyThatRow);
+    }
+
+    @Test
+    void catchesClearRowThatClearsEveryRow() {
+        assertCaught(Bug.CLEARS_ALL_ROWS, suiteWith(Bug.CLEARS_ALL_ROWS)::clearRowZeroFillsOnlyThatRow);
+    }
+
+    @Test
+    void catchesIgnoredCacheRows() {
+        BackendContractTest suite = suiteWith(Bug.IGNORES_CACHE_ROWS);
+        assertCaught(Bug.IGNORES_CACHE_ROWS, suite::batchesAddressCacheRows);
+        assertCaught(Bug.IGNORES_CACHE_ROWS, suite::clearRowZeroFillsOnlyThatRow);
     }
 
     @Test
@@ -238,15 +261,34 @@ class ContractSuiteCatchesMutantsTest {
         }
 
         @Override
+        public void clearRow(int row) {
+            switch (bug) {
+                case STALE_CLEAR_ROW -> {
+                }
+                case CLEARS_ALL_ROWS -> {
+                    for (int r = 0; r < written.length; r++) {
+                        inner.clearRow(r);
+                        written[r] = new boolean[written[r].length];
+                    }
+                }
+                default -> {
+                    inner.clearRow(row);
+                    written[row] = new boolean[written[row].length];
+                }
+            }
+        }
+
+        @Override
         public float[] forward(ForwardBatch b) {
             ForwardBatch actual = switch (bug) {
                 case MASKS_HOLES -> hideUnwritten(b);
                 case SWAPS_ROPE_AXES -> transposePositions(b);
                 case ROTATES_CLASS_POSITION -> classAtCellZero(b);
+                case IGNORES_CACHE_ROWS -> new ForwardBatch(b.rows(), b.length(), b.kinds(), b.ids(), b.positions(), b.slots(), b.visible());
                 default -> b;
             };
             for (int i = 0; i < b.rows() * b.length(); i++) {
-                written[i / b.length()][b.slots()[i]] = true;
+                written[b.cacheRowOf(i)][b.slots()[i]] = true;
             }
             float[] logits = inner.forward(actual);
             if (bug == Bug.BF16_LOGITS) {
@@ -267,10 +309,10 @@ class ContractSuiteCatchesMutantsTest {
                     for (int t = 0; t < b.length(); t++) {
                         writtenNow |= b.slots()[b.index(row, t)] == s;
                     }
-                    visible[i * cap + s] &= written[row][s] || writtenNow;
+                    visible[i * cap + s] &= written[b.cacheRows()[row]][s] || writtenNow;
                 }
             }
-            return new ForwardBatch(b.rows(), b.length(), b.kinds(), b.ids(), b.positions(), b.slots(), visible);
+            return new ForwardBatch(b.rows(), b.length(), b.kinds(), b.ids(), b.positions(), b.slots(), visible, b.cacheRows());
         }
 
         private ForwardBatch transposePositions(ForwardBatch b) {
@@ -281,7 +323,7 @@ class ContractSuiteCatchesMutantsTest {
                     positions[i] = 1 + (cell % grid) * grid + cell / grid;
                 }
             }
-            return new ForwardBatch(b.rows(), b.length(), b.kinds(), b.ids(), positions, b.slots(), b.visible());
+            return new ForwardBatch(b.rows(), b.length(), b.kinds(), b.ids(), positions, b.slots(), b.visible(), b.cacheRows());
         }
 
         private static ForwardBatch classAtCellZero(ForwardBatch b) {
@@ -289,7 +331,7 @@ class ContractSuiteCatchesMutantsTest {
             for (int i = 0; i < positions.length; i++) {
                 positions[i] = Math.max(positions[i], 1);
             }
-            return new ForwardBatch(b.rows(), b.length(), b.kinds(), b.ids(), positions, b.slots(), b.visible());
+            return new ForwardBatch(b.rows(), b.length(), b.kinds(), b.ids(), positions, b.slots(), b.visible(), b.cacheRows());
         }
 
         @Override

@@ -11,6 +11,7 @@ import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.ModelSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -107,6 +108,21 @@ public final class ReferenceLlamaGen implements GptSession {
     }
 
     @Override
+    public void clearRow(int row) {
+        if (keys == null || row < 0 || row >= rows) {
+            throw new IllegalArgumentException("reference: clearRow(" + row + ") outside the cache's " + rows + " rows");
+        }
+        for (int l = 0; l < c.nLayer(); l++) {
+            for (double[] slot : keys[l][row]) {
+                Arrays.fill(slot, 0);
+            }
+            for (double[] slot : values[l][row]) {
+                Arrays.fill(slot, 0);
+            }
+        }
+    }
+
+    @Override
     public float[] forward(ForwardBatch batch) {
         double[] exact = forwardExact(batch);
         float[] out = new float[exact.length];
@@ -146,7 +162,7 @@ public final class ReferenceLlamaGen implements GptSession {
                     applyRope(ki, head * hd, rope);
                 }
                 q[i] = qi;
-                int row = i / b.length();
+                int row = b.cacheRowOf(i);
                 keys[l][row][b.slots()[i]] = ki;
                 values[l][row][b.slots()[i]] = vi;
             }
@@ -186,7 +202,7 @@ public final class ReferenceLlamaGen implements GptSession {
 
     /** Softmax attention of entry (row, t) over the visible slots; returns the concatenated heads [n_head·hd]. */
     private double[] attend(int layer, int row, int t, double[] q, ForwardBatch b) {
-        return attendCache(keys[layer][row], values[layer][row], q, c.nHead(), c.nKvHead(), hd, row, t, b);
+        return attendCache(keys[layer][b.cacheRows()[row]], values[layer][b.cacheRows()[row]], q, c.nHead(), c.nKvHead(), hd, row, t, b);
     }
 
     /**
@@ -289,7 +305,7 @@ public final class ReferenceLlamaGen implements GptSession {
         if (keys == null) {
             throw new IllegalStateException("reference: forward before reset");
         }
-        if (b.rows() != rows || b.capacity() != capacity) {
+        if (b.rowsNeeded() > rows || b.capacity() != capacity) {
             throw new IllegalArgumentException("reference: batch has " + b.rows() + " rows × capacity " + b.capacity()
                     + ", cache was reset to " + rows + " × " + capacity);
         }

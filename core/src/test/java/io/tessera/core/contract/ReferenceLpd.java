@@ -9,6 +9,7 @@ import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.ModelSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -87,6 +88,21 @@ public final class ReferenceLpd implements GptSession {
     }
 
     @Override
+    public void clearRow(int row) {
+        if (keys == null || row < 0 || row >= rows) {
+            throw new IllegalArgumentException("reference lpd: clearRow(" + row + ") outside the cache's " + rows + " rows");
+        }
+        for (int l = 0; l < c.depth(); l++) {
+            for (double[] slot : keys[l][row]) {
+                Arrays.fill(slot, 0);
+            }
+            for (double[] slot : values[l][row]) {
+                Arrays.fill(slot, 0);
+            }
+        }
+    }
+
+    @Override
     public float[] forward(ForwardBatch batch) {
         double[] exact = forwardExact(batch);
         float[] out = new float[exact.length];
@@ -113,7 +129,7 @@ public final class ReferenceLpd implements GptSession {
             for (int i = 0; i < n; i++) {
                 double[] x = layerNorm(h[i], w[0], w[1], eps);
                 double[] qkv = linear(w[2], w[3], x, 3 * dim, dim);
-                int row = i / b.length();
+                int row = b.cacheRowOf(i);
                 q[i] = slice(qkv, 0, dim);
                 keys[l][row][b.slots()[i]] = slice(qkv, dim, dim);
                 values[l][row][b.slots()[i]] = slice(qkv, 2 * dim, dim);
@@ -149,7 +165,7 @@ public final class ReferenceLpd implements GptSession {
 
     /** Softmax attention of entry (row, t) over the visible slots (plain multi-head); returns [dim]. */
     private double[] attend(int layer, int row, int t, double[] q, ForwardBatch b) {
-        return ReferenceLlamaGen.attendCache(keys[layer][row], values[layer][row], q, c.numHeads(), c.numHeads(), c.headDim(), row, t, b);
+        return ReferenceLlamaGen.attendCache(keys[layer][b.cacheRows()[row]], values[layer][b.cacheRows()[row]], q, c.numHeads(), c.numHeads(), c.headDim(), row, t, b);
     }
 
     private double[] embed(EntryKind kind, int id, int position) {
@@ -191,7 +207,7 @@ public final class ReferenceLpd implements GptSession {
         if (keys == null) {
             throw new IllegalStateException("reference lpd: forward before reset");
         }
-        if (b.rows() != rows || b.capacity() != capacity) {
+        if (b.rowsNeeded() > rows || b.capacity() != capacity) {
             throw new IllegalArgumentException("reference lpd: batch has " + b.rows() + " rows × capacity " + b.capacity()
                     + ", cache was reset to " + rows + " × " + capacity);
         }

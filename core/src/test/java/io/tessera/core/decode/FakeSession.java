@@ -5,6 +5,7 @@ import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.ModelSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,6 +18,7 @@ final class FakeSession implements GptSession {
     final List<ForwardBatch> calls = new ArrayList<>();
     int[][] cache;
     int resets;
+    int clears;
 
     FakeSession(ModelSpec model) {
         this.model = model;
@@ -34,13 +36,19 @@ final class FakeSession implements GptSession {
     }
 
     @Override
+    public void clearRow(int row) {
+        Arrays.fill(cache[row], 0);
+        clears++;
+    }
+
+    @Override
     public float[] forward(ForwardBatch b) {
         calls.add(b);
         int v = model.vocabSize();
         for (int r = 0; r < b.rows(); r++) {
             for (int t = 0; t < b.length(); t++) {
                 int k = b.index(r, t);
-                cache[r][b.slots()[k]] = (b.kinds()[k] == EntryKind.CLASS ? 1000 : 0) + b.ids()[k] + 1;
+                cache[b.cacheRows()[r]][b.slots()[k]] = (b.kinds()[k] == EntryKind.CLASS ? 1000 : 0) + b.ids()[k] + 1;
             }
         }
         float[] out = new float[b.rows() * b.length() * v];
@@ -49,7 +57,7 @@ final class FakeSession implements GptSession {
                 long sum = 0;
                 for (int s = 0; s < b.capacity(); s++) {
                     if (b.isVisible(r, t, s)) {
-                        sum += cache[r][s] * (s + 1L);
+                        sum += cache[b.cacheRows()[r]][s] * (s + 1L);
                     }
                 }
                 int k = b.index(r, t);

@@ -161,6 +161,10 @@ class LpdAdapterTest {
             }
 
             @Override
+            public void clearRow(int row) {
+            }
+
+            @Override
             public float[] forward(ForwardBatch b) {
                 int v = m.vocabSize();
                 float[] out = new float[b.rows() * b.length() * v];

@@ -79,7 +79,7 @@ class RandarAdapterTest {
         io.tessera.core.config.ConfigNode n = io.tessera.core.config.ConfigNode.empty("sampling");
         n.put("cfg_schedule", "linear-pass");
         n.put("cfg_scale", 4.0);
-        assertEquals("linear-pass", SamplingConfig.from(n).cfgSchedule());
+        assertEquals(CfgSchedule.LINEAR_PASS, SamplingConfig.from(n).cfgSchedule());
         io.tessera.core.config.ConfigNode bad = io.tessera.core.config.ConfigNode.empty("sampling");
         bad.put("cfg_schedule", "cosine");
         ConfigException e = assertThrows(ConfigException.class, () -> SamplingConfig.from(bad));
