@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Writes Tessera's official-code goldens: tiny checkpoints in the official layouts and the token
+grids the official generate code produces from them (greedy: top_k=1), with CFG off and on.
+
+    /usr/bin/python3 tools/goldens/make_goldens.py --official /work/official \
+        --out app/src/test/resources/goldens/official
+
+The official sources are imported from --official (sys.path), never copied. They target
+torch >= 2; on Debian's python3-torch 1.13 a few torch-2 behaviours are missing and are shimmed
+here, value for value: F.scaled_dot_product_attention (torch 2's documented reference), torch.device
+as a context manager and torch.backends.cuda.sdp_kernel's flags (both no-ops on the CPU), int32
+index tensors (torch 1.13 only indexes with int64: the generate modules' int32 position tensors
+are made int64, same values), and the torch._dynamo/_inductor config modules that generate.py
+imports but never uses. See install_torch2_shims and _Torch2View.; nothing else of the official code is changed.
+
+For every case the generator writes <case>.yaml (a Tessera pipeline naming the checkpoint and the
+official settings), <case>.npy (int32 [N, H, W], the official tokens) and a line in manifest.yaml
+(case, pipeline, classes, tokens, official entry point). The Java test
+app/src/test/java/io/tessera/app/OfficialGoldensTest.java runs every case on both backends.
+"""
+import argparse
+import contextlib
+import importlib
+import math
+import os
+import sys
+import tempfile
+import types
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+SEED = 20261203          # torch seed of the random weights
+GRID = 8                 # 8x8 tokens
+VOCAB = 64
+NUM_CLASSES = 10
+CLASSES = [1, 4, 7]      # one batch of three images per case
+DIM, N_LAYER, N_HEAD, MULTIPLE_OF = 64, 2, 4, 64
+CFG_ON = 2.0
+
+
+# ---------------------------------------------------------------------------------------------
+# torch >= 2 shims (torch 1.13 lacks them); each reproduces the torch-2 definition exactly
+# ---------------------------------------------------------------------------------------------
+def _sdpa(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """torch 2's documented reference implementation of F.scaled_dot_product_attention."""
+    L, S = query.size(-2), key.size(-2)
+    scale_factor = 1 / math.sqrt(query.size(-1)) if scale is None else scale
+    attn_bias = torch.zeros(L, S, dtype=query.dtype, device=query.device)
+    if is_causal:
+        assert attn_mask is None
+        temp_mask = torch.ones(L, S, dtype=torch.bool, device=query.device).tril(diagonal=0)
+        attn_bias = attn_bias.masked_fill(temp_mask.logical_not(), float("-inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype == torch.bool:
+            attn_bias = attn_bias.masked_fill(attn_mask.logical_not(), float("-inf"))
+        else:
+            attn_bias = attn_mask + attn_bias
+    attn_weight = query @ key.transpose(-2, -1) * scale_factor
+    attn_weight = attn_weight + attn_bias
+    attn_weight = torch.softmax(attn_weight, dim=-1)
+    if dropout_p > 0.0:
+        attn_weight = torch.dropout(attn_weight, dropout_p, train=True)
+    return attn_weight @ value
+
+
+class _Torch2View(types.ModuleType):
+    """The `torch` a generate module sees: torch itself, except that `torch.device(d)` may also be
+    used as a context manager (torch 2; on the CPU it only sets the default device, which is the CPU
+    already) and that int32 position tensors are made int64 (torch 1.13 cannot index with int32)."""
+
+    def __init__(self):
+        super().__init__("torch")
+
+    def __getattr__(self, name):
+        return getattr(torch, name)
+
+    @staticmethod
+    def device(*args, **kwargs):
+        dev = torch.device(*args, **kwargs)
+        if dev.type != "cpu":
+            raise SystemExit("make_goldens: the device-context shim only supports the CPU")
+        return contextlib.nullcontext(dev)
+
+    @staticmethod
+    def tensor(data, *args, dtype=None, **kwargs):
+        # generate.py builds input_pos as int32 and indexes caches with it (torch 2 allows that)
+        return torch.tensor(data, *args, dtype=torch.long if dtype == torch.int else dtype, **kwargs)
+
+
+def _sdp_kernel(**_flags):
+    """torch.backends.cuda.sdp_kernel picks CUDA attention kernels; on the CPU it changes nothing."""
+    return contextlib.nullcontext()
+
+
+def install_torch2_shims():
+    torch.backends.cuda.sdp_kernel = _sdp_kernel
+    if not hasattr(F, "scaled_dot_product_attention"):
+        F.scaled_dot_product_attention = _sdpa
+    for name in ("torch._dynamo", "torch._dynamo.config", "torch._inductor", "torch._inductor.config"):
+        if name not in sys.modules:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                sys.modules[name] = types.ModuleType(name)  # imported by generate.py, never used
+
+
+def load_official(root, *modules):
+    """Imports modules from one official checkout; the checkouts share package names
+    (autoregressive, utils, models), so earlier imports are dropped first."""
+    for name in list(sys.modules):
+        if name.split(".")[0] in ("autoregressive", "utils", "models", "orders"):
+            del sys.modules[name]
+    sys.path.insert(0, root)
+    try:
+        loaded = [importlib.import_module(m) for m in modules]
+    finally:
+        sys.path.remove(root)
+    for m in loaded:
+        if hasattr(m, "torch") and m.__name__.endswith("generate") or m.__name__.endswith("generate_zipar"):
+            m.torch = _Torch2View()
+    return loaded
+
+
+# ---------------------------------------------------------------------------------------------
+# weights and outputs
+# ---------------------------------------------------------------------------------------------
+def randomize(model, seed):
+    """Seeded weights with well-separated logits (the official init zeroes the output layer, which
+    would make every greedy token a tie): norms 1 + 0.1·N(0,1), all else N(0,1)/sqrt(fan_in)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            r = torch.randn(p.shape, generator=g, dtype=torch.float32)
+            if "norm" in name and p.dim() == 1:
+                p.copy_(1 + 0.1 * r)
+            else:
+                p.copy_(r / math.sqrt(p.shape[-1]))
+    model.eval()
+    return model
+
+
+def save_atomic(path, write):
+    """Writes under the final name in a temp directory beside it, then renames (torch.save names
+    the zip's top folder after the file)."""
+    tmpdir = tempfile.mkdtemp(dir=os.path.dirname(path), prefix="tmp-")
+    tmp = os.path.join(tmpdir, os.path.basename(path))
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        os.rmdir(tmpdir)
+
+
+def save_checkpoint(model, path):
+    """As the official training scripts save: torch.save({"model": state_dict}, path)."""
+    state = {k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}
+    save_atomic(path, lambda t: torch.save({"model": state}, t))
+
+
+class Out:
+    def __init__(self, directory):
+        self.dir = directory
+        self.cases = []
+
+    def case(self, name, pipeline_yaml, tokens, entry):
+        tokens = np.asarray(tokens, dtype=np.int32).reshape(len(CLASSES), GRID, GRID)
+        save_atomic(os.path.join(self.dir, name + ".npy"), lambda t: np.save(open(t, "wb"), tokens))
+        with open(os.path.join(self.dir, name + ".yaml"), "w") as f:
+            f.write("# written by tools/goldens/make_goldens.py; tokens: " + name + ".npy (" + entry + ")\n")
+            f.write(pipeline_yaml)
+        self.cases.append((name, entry))
+        print(f"{name}: {entry}\n{tokens.reshape(len(CLASSES), -1)}")
+
+    def manifest(self):
+        lines = ["# written by tools/goldens/make_goldens.py: every case runs on cpu-vector and torch",
+                 "classes: [" + ", ".join(map(str, CLASSES)) + "]", "cases:"]
+        for name, entry in self.cases:
+            lines.append(f"  - {{name: {name}, pipeline: {name}.yaml, tokens: {name}.npy, official: '{entry}'}}")
+        with open(os.path.join(self.dir, "manifest.yaml"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+def tokenizer_yaml():
+    # tokens are compared, pixels are not: a random VQ decoder of the matching codebook size
+    return (f"tokenizer: {{name: llamagen-vq, codebook_size: {VOCAB}, codebook_embed_dim: 8, z_channels: 32, "
+            "ch: 32, decoder_ch_mult: [1, 2], num_res_blocks: 1, checkpoint: 'random:1'}\n")
+
+
+def sampling_yaml(cfg):
+    return f"sampling: {{temperature: 1.0, top_k: 1, top_p: 1.0, cfg_scale: {cfg}, cfg_interval: -1, seed: 0}}\n"
+
+
+def llamagen_args(gpt):
+    return gpt.ModelArgs(dim=DIM, n_layer=N_LAYER, n_head=N_HEAD, multiple_of=MULTIPLE_OF, vocab_size=VOCAB,
+                         num_classes=NUM_CLASSES, block_size=GRID * GRID, cls_token_num=1, class_dropout_prob=0.1)
+
+
+def llamagen_model_yaml(family, ckpt, extra=""):
+    return (f"model: {{family: {family}, dim: {DIM}, n_layer: {N_LAYER}, n_head: {N_HEAD}, multiple_of: {MULTIPLE_OF}, "
+            f"vocab_size: {VOCAB}, num_classes: {NUM_CLASSES}, grid: {GRID}{extra}, checkpoint: {ckpt}}}\n")
+
+
+def llamagen_and_zipar(official, out):
+    gpt, gen = load_official(os.path.join(official, "LlamaGen"), "autoregressive.models.gpt",
+                             "autoregressive.models.generate")
+    torch.manual_seed(SEED)
+    model = randomize(gpt.Transformer(llamagen_args(gpt)), SEED)
+    ckpt = "llamagen.pt"
+    save_checkpoint(model, os.path.join(out.dir, ckpt))
+    state = torch.load(os.path.join(out.dir, ckpt), map_location="cpu")["model"]
+    cond = torch.tensor(CLASSES, dtype=torch.long)
+    for cfg in (1.0, CFG_ON):
+        tokens = gen.generate(model, cond, GRID * GRID, cfg_scale=cfg, cfg_interval=-1,
+                              temperature=1.0, top_k=1, top_p=1.0, sample_logits=True)
+        out.case(f"llamagen-raster-cfg{cfg:g}",
+                 llamagen_model_yaml("llamagen", ckpt) + tokenizer_yaml() + "backend: {name: cpu-vector}\n"
+                 + "order: {name: raster}\n" + sampling_yaml(cfg), tokens,
+                 "LlamaGen autoregressive/models/generate.py generate()")
+
+    zgpt, zgen = load_official(os.path.join(official, "ZipAR", "LlamaGen-ZipAR"), "autoregressive.models.gpt",
+                               "autoregressive.models.generate_zipar")
+    zmodel = zgpt.Transformer(llamagen_args(zgpt))
+    zmodel.load_state_dict(state)
+    zmodel.eval()
+    for window in (2, 4):
+        for cfg in (1.0, CFG_ON):
+            zmodel.zipar_window_size = window
+            zmodel.reset_zipar()
+            tokens = zgen.generate(zmodel, cond, GRID * GRID, cfg_scale=cfg, cfg_interval=-1,
+                                   temperature=1.0, top_k=1, top_p=1.0, sample_logits=True)
+            assert tokens.shape == (len(CLASSES), GRID * GRID), tokens.shape
+            out.case(f"zipar-w{window}-cfg{cfg:g}",
+                     llamagen_model_yaml("llamagen", ckpt) + tokenizer_yaml() + "backend: {name: cpu-vector}\n"
+                     + f"order: {{name: zipar, window: {window}}}\n" + sampling_yaml(cfg), tokens,
+                     "ZipAR LlamaGen-ZipAR/autoregressive/models/generate_zipar.py generate()")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--official", required=True, help="directory holding LlamaGen/, ZipAR/, PAR/, lpd/")
+    ap.add_argument("--out", required=True, help="test-resource directory to (over)write")
+    args = ap.parse_args()
+    if not torch.__version__.startswith(("1.13", "2.")):
+        print(f"make_goldens: expected torch 1.13 or 2.x, got {torch.__version__}", file=sys.stderr)
+    install_torch2_shims()
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+    os.makedirs(args.out, exist_ok=True)
+    out = Out(args.out)
+    llamagen_and_zipar(args.official, out)
+    out.manifest()
+
+
+if __name__ == "__main__":
+    main()
