@@ -239,6 +239,34 @@ def llamagen_and_zipar(official, out):
                      "ZipAR LlamaGen-ZipAR/autoregressive/models/generate_zipar.py generate()")
 
 
+def par_4x(official, out):
+    """PAR-4x (n = 4 regions: ar_token_num=4, spe_token_num=3) through PAR's generate(); the output is
+    in PAR's region-interleaved order and is un-permuted to raster as sample_c2i_ddp.py does before
+    the VQ decoder."""
+    gpt, gen = load_official(os.path.join(official, "PAR"), "autoregressive.models.gpt",
+                             "autoregressive.models.generate")
+    n = 4
+    args = gpt.ModelArgs(dim=DIM, n_layer=N_LAYER, n_head=N_HEAD, multiple_of=MULTIPLE_OF, vocab_size=VOCAB,
+                         num_classes=NUM_CLASSES, block_size=GRID * GRID, cls_token_num=1, class_dropout_prob=0.1,
+                         spe_token_num=n - 1, ar_token_num=n)
+    torch.manual_seed(SEED + 1)
+    model = randomize(gpt.Transformer(args), SEED + 1)
+    ckpt = "par4x.pt"
+    save_checkpoint(model, os.path.join(out.dir, ckpt))
+    cond = torch.tensor(CLASSES, dtype=torch.long)
+    sub = int(n ** 0.5)
+    for cfg in (1.0, CFG_ON):
+        seq = gen.generate(model, cond, GRID * GRID, cfg_scale=cfg, cfg_interval=-1, temperature=1.0, top_k=1,
+                           top_p=1.0, sample_logits=True, spe_token_num=n - 1, ar_token_num=n)
+        # sample_c2i_ddp.py lines 144-149
+        grid = seq.reshape(seq.shape[0], GRID // sub, GRID // sub, sub, sub).permute(0, 3, 1, 4, 2)
+        grid = grid.reshape(seq.shape[0], GRID, GRID)
+        out.case(f"par4x-cfg{cfg:g}",
+                 llamagen_model_yaml("par", ckpt, extra=f", regions: {n}") + tokenizer_yaml()
+                 + "backend: {name: cpu-vector}\n" + f"order: {{name: par, regions: {n}}}\n" + sampling_yaml(cfg),
+                 grid, "PAR autoregressive/models/generate.py generate(), un-permuted as sample_c2i_ddp.py")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--official", required=True, help="directory holding LlamaGen/, ZipAR/, PAR/, lpd/")
@@ -252,6 +280,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     out = Out(args.out)
     llamagen_and_zipar(args.official, out)
+    par_4x(args.official, out)
     out.manifest()
 
 
