@@ -94,6 +94,86 @@ def _sdp_kernel(**_flags):
     return contextlib.nullcontext()
 
 
+class _Mlp(torch.nn.Module):
+    """timm.layers.Mlp as block.py uses it (timm is not packaged for Debian): fc1 -> act -> drop ->
+    (norm: Identity) -> fc2 -> drop, with biases; the same parameter names as timm."""
+
+    def __init__(self, in_features, hidden_features=None, out_features=None, act_layer=torch.nn.GELU,
+                 norm_layer=None, bias=True, drop=0.0, use_conv=False):
+        super().__init__()
+        assert norm_layer is None and not use_conv
+        out_features = out_features or in_features
+        hidden_features = hidden_features or in_features
+        self.fc1 = torch.nn.Linear(in_features, hidden_features, bias=bias)
+        self.act = act_layer()
+        self.drop1 = torch.nn.Dropout(drop)
+        self.norm = torch.nn.Identity()
+        self.fc2 = torch.nn.Linear(hidden_features, out_features, bias=bias)
+        self.drop2 = torch.nn.Dropout(drop)
+
+    def forward(self, x):
+        return self.drop2(self.fc2(self.norm(self.drop1(self.act(self.fc1(x))))))
+
+
+def _training_only(*_args, **_kwargs):
+    raise SystemExit("make_goldens: flex_attention is used by LPD training only, never by sample_tokens")
+
+
+def install_lpd_shims():
+    """LPD imports timm.layers (Mlp, DropPath, use_fused_attn) and torch.nn.attention.flex_attention
+    (torch >= 2.5, training masks only). Neither exists here: faithful stand-ins."""
+    if "timm" not in sys.modules:
+        try:
+            importlib.import_module("timm.layers")
+        except ImportError:
+            timm = types.ModuleType("timm")
+            layers = types.ModuleType("timm.layers")
+            layers.Mlp = _Mlp
+            layers.DropPath = _training_only  # only built with drop_path > 0 (never in LPD)
+            layers.use_fused_attn = lambda experimental=False: True  # timm's default: F.sdpa
+            timm.layers = layers
+            sys.modules["timm"], sys.modules["timm.layers"] = timm, layers
+    try:
+        importlib.import_module("torch.nn.attention.flex_attention")
+    except ImportError:
+        att = types.ModuleType("torch.nn.attention")
+        flex = types.ModuleType("torch.nn.attention.flex_attention")
+        flex.create_mask = _training_only
+        flex._mask_mod_signature = object
+        att.flex_attention = flex
+        sys.modules["torch.nn.attention"], sys.modules["torch.nn.attention.flex_attention"] = att, flex
+
+
+class _CpuTorchView(types.ModuleType):
+    """The `torch` lpd.py sees: sample_tokens hard-codes device="cuda"; here tensors are made on
+    the CPU instead (same values), and int32 arange/tensor results used as indices are int64."""
+
+    def __init__(self):
+        super().__init__("torch")
+
+    def __getattr__(self, name):
+        return getattr(torch, name)
+
+    @staticmethod
+    def _cpu(kwargs):
+        if str(kwargs.get("device", "cpu")).startswith("cuda"):
+            kwargs["device"] = "cpu"
+        return kwargs
+
+    def zeros(self, *a, **k):
+        return torch.zeros(*a, **self._cpu(k))
+
+    def tensor(self, *a, **k):
+        return torch.tensor(*a, **self._cpu(k))
+
+    def linspace(self, *a, **k):
+        return torch.linspace(*a, **self._cpu(k))
+
+    def arange(self, *a, **k):
+        r = torch.arange(*a, **self._cpu(k))
+        return r.long() if r.dtype == torch.int32 else r
+
+
 def install_torch2_shims():
     torch.backends.cuda.sdp_kernel = _sdp_kernel
     if not hasattr(F, "scaled_dot_product_attention"):
@@ -127,14 +207,18 @@ def load_official(root, *modules):
 # weights and outputs
 # ---------------------------------------------------------------------------------------------
 def randomize(model, seed):
-    """Seeded weights with well-separated logits (the official init zeroes the output layer, which
-    would make every greedy token a tie): norms 1 + 0.1·N(0,1), all else N(0,1)/sqrt(fan_in)."""
+    """Seeded weights with well-separated logits (the official inits zero the output layer or the
+    biases, which would make every greedy token a tie): norm weights 1 + 0.1·N(0,1), norm biases
+    0.1·N(0,1), everything else N(0,1)/sqrt(last dim), drawn in named_parameters() order."""
+    norms = {name for name, m in model.named_modules()
+             if isinstance(m, torch.nn.LayerNorm) or type(m).__name__ == "RMSNorm"}
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, p in model.named_parameters():
             r = torch.randn(p.shape, generator=g, dtype=torch.float32)
-            if "norm" in name and p.dim() == 1:
-                p.copy_(1 + 0.1 * r)
+            owner, leaf = name.rsplit(".", 1) if "." in name else ("", name)
+            if owner in norms:
+                p.copy_(1 + 0.1 * r if leaf == "weight" else 0.1 * r)
             else:
                 p.copy_(r / math.sqrt(p.shape[-1]))
     model.eval()
@@ -267,6 +351,68 @@ def par_4x(official, out):
                  grid, "PAR autoregressive/models/generate.py generate(), un-permuted as sample_c2i_ddp.py")
 
 
+def lpd_groups(group_sizes, order):
+    cum = np.cumsum([0] + list(group_sizes))
+    return [order[cum[i]:cum[i + 1]] for i in range(len(group_sizes))]
+
+
+# two step counts at 8x8 (64 tokens); the official lookup table only has 256- and 1024-token grids,
+# and --group_sizes is the official way to give others (both start with 1, as lpd_order.py assumes)
+LPD_GROUP_SIZES = {8: [1, 2, 4, 6, 9, 12, 14, 16], 16: [1, 1, 2, 2, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7]}
+LPD_REPULSION = 2  # as the official eval scripts (res256_steps{20,32}_repulsion2)
+
+
+def lpd(official, out):
+    """LPD through LPD.sample_tokens() (linear CFG schedule, as main.py's default) with orders from
+    orders/lpd_order.py (its own Python/numpy RNGs, seeded). The orders are recorded as data
+    (<case>-order.npy + group_sizes) and fed to Tessera's `explicit` order: Tessera's `lpd` order
+    runs the same algorithm on Tessera's portable RNG, so it cannot draw the same cells."""
+    install_lpd_shims()
+    lpd_mod, lpd_order = load_official(os.path.join(official, "lpd"), "models.lpd", "orders.lpd_order")
+    lpd_mod.torch = _CpuTorchView()
+    from functools import partial
+    torch.manual_seed(SEED + 2)
+    model = lpd_mod.LPD(img_size=GRID * 16, vqgan_stride=16, decoder_embed_dim=DIM, decoder_depth=N_LAYER,
+                        decoder_num_heads=N_HEAD, mlp_ratio=4.0, norm_layer=partial(torch.nn.LayerNorm, eps=1e-6),
+                        class_num=NUM_CLASSES, vqgan_vocab_size=VOCAB)
+    model = randomize(model, SEED + 2)
+    ckpt = "lpd.pt"
+    save_checkpoint(model, os.path.join(out.dir, ckpt))
+    import random
+    labels = torch.tensor(CLASSES, dtype=torch.long)
+    for steps, sizes in LPD_GROUP_SIZES.items():
+        assert sum(sizes) == GRID * GRID and sizes[0] == 1
+        random.seed(steps)
+        np.random.seed(steps)
+        order = lpd_order.lpd_order_schedule(group_sizes=sizes, grid_size=GRID, proximity_threshold=1.0,
+                                             repulsion_threshold=LPD_REPULSION)
+        assert sorted(order) == list(range(GRID * GRID))
+        order_file = f"lpd-s{steps}-order.npy"
+        save_atomic(os.path.join(out.dir, order_file),
+                    lambda t: np.save(open(t, "wb"), np.asarray(order, dtype=np.int32)))
+        # engine.py: block-causal mask over [cls, groups...]
+        block_sizes = [1] + sizes
+        total = sum(block_sizes)
+        attn_mask = torch.full((total, total), float("-inf"))
+        start = 0
+        for size in block_sizes:
+            attn_mask[start:start + size, :start + size] = 0
+            start += size
+        orders = torch.tensor([order] * len(CLASSES), dtype=torch.long)  # one order for the batch
+        for cfg in (1.0, CFG_ON):
+            with torch.no_grad():
+                tokens = model.sample_tokens(bsz=len(CLASSES), cfg=cfg, cfg_schedule="linear", labels=labels,
+                                             temperature=1.0, attn_mask=attn_mask, top_k=1, top_p=1.0,
+                                             group_sizes=sizes, orders=orders)
+            out.case(f"lpd-s{steps}-cfg{cfg:g}",
+                     f"model: {{family: lpd, decoder_embed_dim: {DIM}, decoder_depth: {N_LAYER}, "
+                     f"decoder_num_heads: {N_HEAD}, vqgan_vocab_size: {VOCAB}, class_num: {NUM_CLASSES}, "
+                     f"grid: {GRID}, checkpoint: {ckpt}}}\n" + tokenizer_yaml() + "backend: {name: cpu-vector}\n"
+                     + f"order: {{name: explicit, file: {order_file}, group_sizes: {sizes}}}\n"
+                     + sampling_yaml(cfg).replace("cfg_interval: -1", "cfg_schedule: linear"), tokens,
+                     f"LPD models/lpd.py sample_tokens(), order from orders/lpd_order.py (seed {steps})")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--official", required=True, help="directory holding LlamaGen/, ZipAR/, PAR/, lpd/")
@@ -281,6 +427,7 @@ def main():
     out = Out(args.out)
     llamagen_and_zipar(args.official, out)
     par_4x(args.official, out)
+    lpd(args.official, out)
     out.manifest()
 
 

@@ -59,7 +59,7 @@ class OfficialGoldensTest {
     void everyFamilyAndOrderOfTheIssueHasCases() throws Exception {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> cases = (List<Map<String, Object>>) manifest().get("cases");
-        for (String prefix : new String[] {"llamagen-raster-", "zipar-", "par4x-"}) {
+        for (String prefix : new String[] {"llamagen-raster-", "zipar-", "par4x-", "lpd-s"}) {
             assertFalse(cases.stream().noneMatch(c -> c.get("name").toString().startsWith(prefix)), "no golden case " + prefix + "*");
         }
     }
