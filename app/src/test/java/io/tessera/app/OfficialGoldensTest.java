@@ -44,10 +44,18 @@ class OfficialGoldensTest {
         return new Yaml().load(Files.readString(dir().resolve("manifest.yaml")));
     }
 
-    @SuppressWarnings("unchecked")
     static Stream<Arguments> cases() throws Exception {
+        return listed("cases");
+    }
+
+    static Stream<Arguments> pending() throws Exception {
+        return listed("pending");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Stream<Arguments> listed(String key) throws Exception {
         List<Arguments> out = new ArrayList<>();
-        for (Map<String, Object> c : (List<Map<String, Object>>) manifest().get("cases")) {
+        for (Map<String, Object> c : (List<Map<String, Object>>) manifest().get(key)) {
             for (String backend : new String[] {"cpu-vector", "torch"}) {
                 out.add(Arguments.of(c.get("name"), backend, c.get("pipeline"), c.get("tokens"), c.get("official")));
             }
@@ -67,6 +75,25 @@ class OfficialGoldensTest {
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("cases")
     void tokensEqualTheOfficialCode(String name, String backend, String pipeline, String tokens, String official) throws Exception {
+        String diff = compare(name, backend, pipeline, tokens, official);
+        if (diff != null) {
+            fail(diff);
+        }
+    }
+
+    /**
+     * Official behaviour Tessera does not reproduce yet (the manifest says why) still differs: when one
+     * starts to match, it belongs in {@code cases} (move it in make_goldens.py).
+     */
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("pending")
+    void pendingCasesStillDiffer(String name, String backend, String pipeline, String tokens, String official) throws Exception {
+        assertNotNull(compare(name, backend, pipeline, tokens, official), name + " on " + backend
+                + " now equals the official tokens: list it under cases (make_goldens.py pending=None)");
+    }
+
+    /** Runs one case through the CLI; null when every token equals the official one, else what differs. */
+    private String compare(String name, String backend, String pipeline, String tokens, String official) throws Exception {
         Path d = dir();
         @SuppressWarnings("unchecked")
         List<Integer> classes = (List<Integer>) manifest().get("classes");
@@ -96,9 +123,8 @@ class OfficialGoldensTest {
                 diffs++;
             }
         }
-        if (diffs > 0) {
-            fail(name + " on " + backend + ": " + diffs + " of " + want.values().length + " tokens differ from " + official + "; first: " + first);
-        }
+        return diffs == 0 ? null
+                : name + " on " + backend + ": " + diffs + " of " + want.values().length + " tokens differ from " + official + "; first: " + first;
     }
 
     /** An int32 little-endian C-order {@code .npy} (numpy's and Tessera's {@code --tokens-out}). */
