@@ -428,6 +428,83 @@ def lpd(official, out):
                      + f"order: {{name: explicit, file: {order_file}, group_sizes: {sizes}}}\n"
                      + sampling_yaml(cfg).replace("cfg_interval: -1", "cfg_schedule: linear"), tokens,
                      f"LPD models/lpd.py sample_tokens(), order from orders/lpd_order.py (seed {steps})")
+    lpd_orders_tessera_rng(official, lpd_order, out)
+
+
+class TesseraRng:
+    """Tessera's io.tessera.core.decode.Rng (SplitMix64), with the three calls lpd_order.py makes on
+    `random` and `np.random`: choice = seq[nextInt(len)], shuffle = Rng.shuffle's Fisher-Yates (from
+    the end, j = nextInt(i + 1)), randint(n) = nextInt(n)."""
+    MASK = (1 << 64) - 1
+
+    def __init__(self, seed):
+        self.state = seed & self.MASK
+
+    def next_long(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & self.MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self.MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self.MASK
+        return z ^ (z >> 31)
+
+    def next_int(self, bound):
+        return (self.next_long() >> 1) % bound
+
+    def choice(self, seq):
+        return seq[self.next_int(len(seq))]
+
+    def shuffle(self, a):
+        for i in range(len(a) - 1, 0, -1):
+            j = self.next_int(i + 1)
+            a[i], a[j] = a[j], a[i]
+
+    def randint(self, bound):
+        return self.next_int(bound)
+
+
+class _NumpyView(types.ModuleType):
+    """numpy for lpd_order.py with np.random replaced by one TesseraRng."""
+
+    def __init__(self, rng):
+        super().__init__("numpy")
+        self.random = rng
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+def lpd_orders_tessera_rng(official, lpd_order, out):
+    """orders/lpd_order.py's lpd_order_schedule() itself, its random/np.random draws taken from
+    Tessera's Rng(seed) stream: Tessera's LpdOrder.order(grid, sizes, tau, rho, new Rng(seed)) claims
+    the same algorithm, so it must return these cells exactly (OfficialGoldensTest). Settings: the
+    two 8x8 schedules above, the official 256-px 20/32-step tables at repulsion 2 and 3, and a
+    proximity threshold of 5 that no cell reaches (every pick through farthest_point_sampling,
+    including its np.random.randint start)."""
+    import json
+    with open(os.path.join(official, "lpd", "orders", "group_sizes_lookup.json")) as f:
+        lookup = json.load(f)["256 resolution"]
+    settings = [(8, LPD_GROUP_SIZES[8], 1.0, 2.0), (8, LPD_GROUP_SIZES[16], 1.0, 1.0),
+                (16, lookup["20 steps"], 1.0, 2.0), (16, lookup["32 steps"], 1.0, 2.0),
+                (16, lookup["20 steps"], 1.0, 3.0), (16, lookup["20 steps"], 5.0, 2.0)]
+    real_random, real_np = lpd_order.random, lpd_order.np
+    cases = []
+    try:
+        for grid, sizes, tau, rho, in settings:
+            for seed in (0, 1, 2):
+                rng = TesseraRng(seed)
+                lpd_order.random, lpd_order.np = rng, _NumpyView(rng)
+                order = lpd_order.lpd_order_schedule(group_sizes=list(sizes), grid_size=grid,
+                                                     proximity_threshold=tau, repulsion_threshold=rho)
+                assert sorted(order) == list(range(grid * grid))
+                cases.append({"grid": grid, "group_sizes": list(sizes), "proximity_threshold": tau,
+                              "repulsion": rho, "seed": seed, "order": [int(c) for c in order]})
+    finally:
+        lpd_order.random, lpd_order.np = real_random, real_np
+    doc = {"source": "lpd orders/lpd_order.py lpd_order_schedule() with Tessera's Rng stream "
+                     "(tools/goldens/make_goldens.py)", "cases": cases}
+    path = os.path.join(out.dir, "lpd-order-tessera-rng.json")
+    save_atomic(path, lambda t: open(t, "w").write(json.dumps(doc, separators=(",", ":")) + "\n"))
+    print(f"lpd-order-tessera-rng.json: {len(cases)} orders")
 
 
 def main():
