@@ -265,7 +265,7 @@ class Out:
         for name, entry, pending in self.cases:
             if pending is None:
                 lines.append(f"  - {{name: {name}, pipeline: {name}.yaml, tokens: {name}.npy, official: '{entry}'}}")
-        lines.append("# official behaviour Tessera does not reproduce yet (not run by the test; see tools/goldens/README.md)")
+        lines.append("# official behaviour Tessera does not reproduce yet (the test asserts it still differs; see tools/goldens/README.md)")
         lines.append("pending:")
         for name, entry, pending in self.cases:
             if pending is not None:

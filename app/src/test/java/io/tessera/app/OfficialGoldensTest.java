@@ -1,5 +1,6 @@
 package io.tessera.app;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -15,6 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import io.tessera.core.decode.Rng;
+import io.tessera.core.spi.GridSize;
+import io.tessera.orders.LpdOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -90,6 +94,34 @@ class OfficialGoldensTest {
     void pendingCasesStillDiffer(String name, String backend, String pipeline, String tokens, String official) throws Exception {
         assertNotNull(compare(name, backend, pipeline, tokens, official), name + " on " + backend
                 + " now equals the official tokens: list it under cases (make_goldens.py pending=None)");
+    }
+
+    static Stream<Arguments> lpdOrders() throws Exception {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> doc = (Map<String, Object>) new Yaml().load(Files.readString(dir().resolve("lpd-order-tessera-rng.json")));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> cases = (List<Map<String, Object>>) doc.get("cases");
+        return cases.stream().map(c -> Arguments.of(c.get("grid"), ((List<?>) c.get("group_sizes")).size(), c.get("proximity_threshold"),
+                c.get("repulsion"), c.get("seed"), c));
+    }
+
+    /**
+     * Tessera's {@code lpd} order is the official {@code orders/lpd_order.py} algorithm: fed the same
+     * random stream (the generator runs {@code lpd_order_schedule()} with its {@code random} and
+     * {@code np.random} calls drawn from Tessera's SplitMix64 {@link Rng}), it picks the same cells in
+     * the same order.
+     */
+    @ParameterizedTest(name = "{0}x{0}, {1} steps, tau {2}, rho {3}, seed {4}")
+    @MethodSource("lpdOrders")
+    void lpdOrderEqualsTheOfficialLpdOrderOnTheSameRandomStream(int grid, int steps, Number tau, Number rho, Number seed,
+            Map<String, Object> c) {
+        @SuppressWarnings("unchecked")
+        int[] sizes = ((List<Number>) c.get("group_sizes")).stream().mapToInt(Number::intValue).toArray();
+        @SuppressWarnings("unchecked")
+        int[] official = ((List<Number>) c.get("order")).stream().mapToInt(Number::intValue).toArray();
+        assertEquals(steps, sizes.length);
+        int[] tessera = LpdOrder.order(GridSize.square(grid), sizes, tau.doubleValue(), rho.doubleValue(), new Rng(seed.longValue()));
+        assertArrayEquals(official, tessera, "LpdOrder vs lpd_order.py on Rng(" + seed + ")");
     }
 
     /** Runs one case through the CLI; null when every token equals the official one, else what differs. */
