@@ -249,6 +249,14 @@ class Out:
     def __init__(self, directory):
         self.dir = directory
         self.cases = []
+        self.passes = 0  # forward passes of the batch since the last case (count_passes)
+
+    def count_passes(self, model):
+        """Counts the official model's forward passes: every family's forward ends with one call of
+        its final norm (model.norm), whatever the number of tokens in the pass."""
+        def hook(*_args):
+            self.passes += 1
+        model.norm.register_forward_pre_hook(hook)
 
     def case(self, name, pipeline_yaml, tokens, entry, pending=None):
         tokens = np.asarray(tokens, dtype=np.int32).reshape(len(CLASSES), GRID, GRID)
@@ -256,20 +264,23 @@ class Out:
         with open(os.path.join(self.dir, name + ".yaml"), "w") as f:
             f.write("# written by tools/goldens/make_goldens.py; tokens: " + name + ".npy (" + entry + ")\n")
             f.write(pipeline_yaml)
-        self.cases.append((name, entry, pending))
-        print(f"{name}: {entry}\n{tokens.reshape(len(CLASSES), -1)}")
+        self.cases.append((name, entry, pending, self.passes))
+        print(f"{name}: {entry}, {self.passes} forward passes\n{tokens.reshape(len(CLASSES), -1)}")
+        self.passes = 0
 
     def manifest(self):
         lines = ["# written by tools/goldens/make_goldens.py: every case runs on cpu-vector and torch",
                  "classes: [" + ", ".join(map(str, CLASSES)) + "]", "cases:"]
-        for name, entry, pending in self.cases:
+        for name, entry, pending, passes in self.cases:
             if pending is None:
-                lines.append(f"  - {{name: {name}, pipeline: {name}.yaml, tokens: {name}.npy, official: '{entry}'}}")
+                lines.append(f"  - {{name: {name}, pipeline: {name}.yaml, tokens: {name}.npy, passes: {passes}, "
+                             f"official: '{entry}'}}")
         lines.append("# official behaviour Tessera does not reproduce yet (the test asserts it still differs; see tools/goldens/README.md)")
         lines.append("pending:")
-        for name, entry, pending in self.cases:
+        for name, entry, pending, passes in self.cases:
             if pending is not None:
-                lines.append(f"  - {{name: {name}, pipeline: {name}.yaml, tokens: {name}.npy, official: '{entry}', "
+                lines.append(f"  - {{name: {name}, pipeline: {name}.yaml, tokens: {name}.npy, passes: {passes}, "
+                             f"official: '{entry}', "
                              f"why: '{pending}'}}")
         with open(os.path.join(self.dir, "manifest.yaml"), "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -312,6 +323,7 @@ def llamagen_and_zipar(official, out):
     save_checkpoint(model, os.path.join(out.dir, ckpt))
     state = torch.load(os.path.join(out.dir, ckpt), map_location="cpu")["model"]
     cond = torch.tensor(CLASSES, dtype=torch.long)
+    out.count_passes(model)
     for cfg, interval in ((1.0, -1), (CFG_ON, -1), (CFG_ON, CFG_INTERVAL)):
         tokens = gen.generate(model, cond, GRID * GRID, cfg_scale=cfg, cfg_interval=interval,
                               temperature=1.0, top_k=1, top_p=1.0, sample_logits=True)
@@ -325,6 +337,7 @@ def llamagen_and_zipar(official, out):
     zmodel = zgpt.Transformer(llamagen_args(zgpt))
     zmodel.load_state_dict(state)
     zmodel.eval()
+    out.count_passes(zmodel)
     for window, cfg, interval in ((2, 1.0, -1), (2, CFG_ON, -1), (4, 1.0, -1), (4, CFG_ON, -1), (4, CFG_ON, CFG_INTERVAL)):
         zmodel.zipar_window_size = window
         zmodel.reset_zipar()
@@ -354,6 +367,7 @@ def par_4x(official, out):
     save_checkpoint(model, os.path.join(out.dir, ckpt))
     cond = torch.tensor(CLASSES, dtype=torch.long)
     sub = int(n ** 0.5)
+    out.count_passes(model)
     for cfg, interval in ((1.0, -1), (CFG_ON, -1), (CFG_ON, CFG_INTERVAL)):
         seq = gen.generate(model, cond, GRID * GRID, cfg_scale=cfg, cfg_interval=interval, temperature=1.0, top_k=1,
                            top_p=1.0, sample_logits=True, spe_token_num=n - 1, ar_token_num=n)
@@ -393,6 +407,7 @@ def lpd(official, out):
                         decoder_num_heads=N_HEAD, mlp_ratio=4.0, norm_layer=partial(torch.nn.LayerNorm, eps=1e-6),
                         class_num=NUM_CLASSES, vqgan_vocab_size=VOCAB)
     model = randomize(model, SEED + 2)
+    out.count_passes(model)
     ckpt = "lpd.pt"
     save_checkpoint(model, os.path.join(out.dir, ckpt))
     import random

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.net.URL;
@@ -61,7 +62,7 @@ class OfficialGoldensTest {
         List<Arguments> out = new ArrayList<>();
         for (Map<String, Object> c : (List<Map<String, Object>>) manifest().get(key)) {
             for (String backend : new String[] {"cpu-vector", "torch"}) {
-                out.add(Arguments.of(c.get("name"), backend, c.get("pipeline"), c.get("tokens"), c.get("official")));
+                out.add(Arguments.of(c.get("name"), backend, c.get("pipeline"), c.get("tokens"), c.get("official"), c.get("passes")));
             }
         }
         return out.stream();
@@ -78,8 +79,9 @@ class OfficialGoldensTest {
 
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("cases")
-    void tokensEqualTheOfficialCode(String name, String backend, String pipeline, String tokens, String official) throws Exception {
-        String diff = compare(name, backend, pipeline, tokens, official);
+    void tokensEqualTheOfficialCode(String name, String backend, String pipeline, String tokens, String official, int passes)
+            throws Exception {
+        String diff = compare(name, backend, pipeline, tokens, official, passes);
         if (diff != null) {
             fail(diff);
         }
@@ -91,8 +93,9 @@ class OfficialGoldensTest {
      */
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("pending")
-    void pendingCasesStillDiffer(String name, String backend, String pipeline, String tokens, String official) throws Exception {
-        assertNotNull(compare(name, backend, pipeline, tokens, official), name + " on " + backend
+    void pendingCasesStillDiffer(String name, String backend, String pipeline, String tokens, String official, int passes)
+            throws Exception {
+        assertNotNull(compare(name, backend, pipeline, tokens, official, passes), name + " on " + backend
                 + " now equals the official tokens: list it under cases (make_goldens.py pending=None)");
     }
 
@@ -124,8 +127,11 @@ class OfficialGoldensTest {
         assertArrayEquals(official, tessera, "LpdOrder vs lpd_order.py on Rng(" + seed + ")");
     }
 
-    /** Runs one case through the CLI; null when every token equals the official one, else what differs. */
-    private String compare(String name, String backend, String pipeline, String tokens, String official) throws Exception {
+    /**
+     * Runs one case through the CLI; null when every token equals the official one, else what differs.
+     * The number of forward passes must equal the official run's (counted by the generator) in any case.
+     */
+    private String compare(String name, String backend, String pipeline, String tokens, String official, int passes) throws Exception {
         Path d = dir();
         @SuppressWarnings("unchecked")
         List<Integer> classes = (List<Integer>) manifest().get("classes");
@@ -135,9 +141,11 @@ class OfficialGoldensTest {
             args.add(Integer.toString(c));
         }
         Path npy = tmp.resolve("tokens.npy");
-        args.addAll(List.of("--out", tmp.resolve("grid.png").toString(), "--tokens-out", npy.toString()));
+        args.addAll(List.of("--out", tmp.resolve("grid.png").toString(), "--tokens-out", npy.toString(), "-v"));
         CliTest.Run r = CliTest.run(args.toArray(String[]::new));
         assertEquals(0, r.code(), name + " on " + backend + ": " + r.err());
+        assertTrue(r.out().contains("steps per image (forward passes): " + passes + ";"),
+                name + " on " + backend + ": the official code took " + passes + " forward passes; " + r.out());
 
         Npy want = Npy.read(d.resolve(tokens));
         Npy got = Npy.read(npy);
