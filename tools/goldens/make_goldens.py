@@ -142,6 +142,13 @@ def install_lpd_shims():
         flex._mask_mod_signature = object
         att.flex_attention = flex
         sys.modules["torch.nn.attention"], sys.modules["torch.nn.attention.flex_attention"] = att, flex
+    # engine.py (for its create_block_causal_mask) imports cv2 (image files), torch_fidelity (FID) and
+    # wandb (logging) at the top; sampling uses none of them
+    for name in ("cv2", "torch_fidelity", "wandb"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            sys.modules[name] = types.ModuleType(name)
 
 
 class _CpuTorchView(types.ModuleType):
@@ -190,7 +197,7 @@ def load_official(root, *modules):
     """Imports modules from one official checkout; the checkouts share package names
     (autoregressive, utils, models), so earlier imports are dropped first."""
     for name in list(sys.modules):
-        if name.split(".")[0] in ("autoregressive", "utils", "models", "orders"):
+        if name.split(".")[0] in ("autoregressive", "utils", "models", "orders", "engine", "util"):
             del sys.modules[name]
     sys.path.insert(0, root)
     try:
@@ -399,7 +406,7 @@ def lpd(official, out):
     (<case>-order.npy + group_sizes) and fed to Tessera's `explicit` order: Tessera's `lpd` order
     runs the same algorithm on Tessera's portable RNG, so it cannot draw the same cells."""
     install_lpd_shims()
-    lpd_mod, lpd_order = load_official(os.path.join(official, "lpd"), "models.lpd", "orders.lpd_order")
+    lpd_mod, lpd_order, engine = load_official(os.path.join(official, "lpd"), "models.lpd", "orders.lpd_order", "engine")
     lpd_mod.torch = _CpuTorchView()
     from functools import partial
     torch.manual_seed(SEED + 2)
@@ -422,14 +429,8 @@ def lpd(official, out):
         order_file = f"lpd-s{steps}-order.npy"
         save_atomic(os.path.join(out.dir, order_file),
                     lambda t: np.save(open(t, "wb"), np.asarray(order, dtype=np.int32)))
-        # engine.py: block-causal mask over [cls, groups...]
-        block_sizes = [1] + sizes
-        total = sum(block_sizes)
-        attn_mask = torch.full((total, total), float("-inf"))
-        start = 0
-        for size in block_sizes:
-            attn_mask[start:start + size, :start + size] = 0
-            start += size
+        # the mask engine.py's evaluate() passes: block-causal over [cls, groups...]
+        attn_mask = engine.create_block_causal_mask([1] + sizes, device="cpu")
         orders = torch.tensor([order] * len(CLASSES), dtype=torch.long)  # one order for the batch
         for cfg in (1.0, CFG_ON):
             with torch.no_grad():
