@@ -266,7 +266,8 @@ class Out:
         model.norm.register_forward_pre_hook(hook)
 
     def case(self, name, pipeline_yaml, tokens, entry, pending=None):
-        tokens = np.asarray(tokens, dtype=np.int32).reshape(len(CLASSES), GRID, GRID)
+        side = math.isqrt(int(np.asarray(tokens).size) // len(CLASSES))
+        tokens = np.asarray(tokens, dtype=np.int32).reshape(len(CLASSES), side, side)
         save_atomic(os.path.join(self.dir, name + ".npy"), lambda t: np.save(open(t, "wb"), tokens))
         with open(os.path.join(self.dir, name + ".yaml"), "w") as f:
             f.write("# written by tools/goldens/make_goldens.py; tokens: " + name + ".npy (" + entry + ")\n")
@@ -400,33 +401,34 @@ LPD_GROUP_SIZES = {8: [1, 2, 4, 6, 9, 12, 14, 16], 16: [1, 1, 2, 2, 3, 3, 4, 4, 
 LPD_REPULSION = 2  # as the official eval scripts (res256_steps{20,32}_repulsion2)
 
 
-def lpd(official, out):
+def lpd(official, out, grid=GRID, dim=DIM, schedules=None, ckpt="lpd.pt", prefix="lpd", seed=SEED + 2):
     """LPD through LPD.sample_tokens() (linear CFG schedule, as main.py's default) with orders from
     orders/lpd_order.py (its own Python/numpy RNGs, seeded). The orders are recorded as data
     (<case>-order.npy + group_sizes) and fed to Tessera's `explicit` order: Tessera's `lpd` order
-    runs the same algorithm on Tessera's portable RNG, so it cannot draw the same cells."""
+    runs the same algorithm on Tessera's portable RNG, so it cannot draw the same cells.
+    `schedules` maps a step count to its group sizes (default: the two 8x8 schedules above)."""
+    schedules = LPD_GROUP_SIZES if schedules is None else schedules
     install_lpd_shims()
     lpd_mod, lpd_order, engine = load_official(os.path.join(official, "lpd"), "models.lpd", "orders.lpd_order", "engine")
     lpd_mod.torch = _CpuTorchView()
     from functools import partial
-    torch.manual_seed(SEED + 2)
-    model = lpd_mod.LPD(img_size=GRID * 16, vqgan_stride=16, decoder_embed_dim=DIM, decoder_depth=N_LAYER,
+    torch.manual_seed(seed)
+    model = lpd_mod.LPD(img_size=grid * 16, vqgan_stride=16, decoder_embed_dim=dim, decoder_depth=N_LAYER,
                         decoder_num_heads=N_HEAD, mlp_ratio=4.0, norm_layer=partial(torch.nn.LayerNorm, eps=1e-6),
                         class_num=NUM_CLASSES, vqgan_vocab_size=VOCAB)
-    model = randomize(model, SEED + 2)
+    model = randomize(model, seed)
     out.count_passes(model)
-    ckpt = "lpd.pt"
     save_checkpoint(model, os.path.join(out.dir, ckpt))
     import random
     labels = torch.tensor(CLASSES, dtype=torch.long)
-    for steps, sizes in LPD_GROUP_SIZES.items():
-        assert sum(sizes) == GRID * GRID and sizes[0] == 1
+    for steps, sizes in schedules.items():
+        assert sum(sizes) == grid * grid and sizes[0] == 1
         random.seed(steps)
         np.random.seed(steps)
-        order = lpd_order.lpd_order_schedule(group_sizes=sizes, grid_size=GRID, proximity_threshold=1.0,
+        order = lpd_order.lpd_order_schedule(group_sizes=sizes, grid_size=grid, proximity_threshold=1.0,
                                              repulsion_threshold=LPD_REPULSION)
-        assert sorted(order) == list(range(GRID * GRID))
-        order_file = f"lpd-s{steps}-order.npy"
+        assert sorted(order) == list(range(grid * grid))
+        order_file = f"{prefix}-s{steps}-order.npy"
         save_atomic(os.path.join(out.dir, order_file),
                     lambda t: np.save(open(t, "wb"), np.asarray(order, dtype=np.int32)))
         # the mask engine.py's evaluate() passes: block-causal over [cls, groups...]
@@ -437,14 +439,26 @@ def lpd(official, out):
                 tokens = model.sample_tokens(bsz=len(CLASSES), cfg=cfg, cfg_schedule="linear", labels=labels,
                                              temperature=1.0, attn_mask=attn_mask, top_k=1, top_p=1.0,
                                              group_sizes=sizes, orders=orders)
-            out.case(f"lpd-s{steps}-cfg{cfg:g}",
-                     f"model: {{family: lpd, decoder_embed_dim: {DIM}, decoder_depth: {N_LAYER}, "
+            out.case(f"{prefix}-s{steps}-cfg{cfg:g}",
+                     f"model: {{family: lpd, decoder_embed_dim: {dim}, decoder_depth: {N_LAYER}, "
                      f"decoder_num_heads: {N_HEAD}, vqgan_vocab_size: {VOCAB}, class_num: {NUM_CLASSES}, "
-                     f"grid: {GRID}, checkpoint: {ckpt}}}\n" + tokenizer_yaml() + "backend: {name: cpu-vector}\n"
+                     f"grid: {grid}, checkpoint: {ckpt}}}\n" + tokenizer_yaml() + "backend: {name: cpu-vector}\n"
                      + f"order: {{name: explicit, file: {order_file}, group_sizes: {sizes}}}\n"
                      + sampling_yaml(cfg).replace("cfg_interval: -1", "cfg_schedule: linear"), tokens,
                      f"LPD models/lpd.py sample_tokens(), order from orders/lpd_order.py (seed {steps})")
-    lpd_orders_tessera_rng(official, lpd_order, out)
+    if grid == GRID:
+        lpd_orders_tessera_rng(official, lpd_order, out)
+
+
+def lpd_256px_tables(official, out):
+    """LPD at 16x16 (256 px) with the official 20- and 32-step group sizes
+    (orders/group_sizes_lookup.json) and repulsion 2, as res256_steps{20,32}_repulsion2; a narrower
+    model (width 32) keeps the checkpoint small."""
+    import json
+    with open(os.path.join(official, "lpd", "orders", "group_sizes_lookup.json")) as f:
+        lookup = json.load(f)["256 resolution"]
+    lpd(official, out, grid=16, dim=32, schedules={20: lookup["20 steps"], 32: lookup["32 steps"]},
+        ckpt="lpd16.pt", prefix="lpd16", seed=SEED + 3)
 
 
 class TesseraRng:
@@ -538,6 +552,7 @@ def main():
     llamagen_and_zipar(args.official, out)
     par_4x(args.official, out)
     lpd(args.official, out)
+    lpd_256px_tables(args.official, out)
     out.manifest()
 
 
