@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * {@link FeatureExtractor}: penultimate-layer features for the Fréchet distance, argmax of the 10
  * logits as the predicted class. Images must be 32×32 (the padded Fashion-MNIST size).
  *
- * <p>The network runs in libtorch ({@code io.tessera.torch.train.FmnistClassifier}) or, with device
+ * <p>The network runs in libtorch ({@code io.tessera.datasets.FmnistClassifier}) or, with device
  * {@code java}, in plain Java ({@code ClassifierJava}); both read the same name map.
  */
 public final class ClassifierFeatures implements FeatureExtractor {
@@ -66,11 +66,11 @@ public final class ClassifierFeatures implements FeatureExtractor {
     private static Net loadNet(Path file, String device) {
         if (device.equals("java")) {
             io.tessera.core.checkpoint.Checkpoint ckpt = io.tessera.core.checkpoint.Checkpoints.open(file);
-            io.tessera.torch.train.ClassifierJava m = new io.tessera.torch.train.ClassifierJava(ckpt);
+            io.tessera.datasets.ClassifierJava m = new io.tessera.datasets.ClassifierJava(ckpt);
             return new Net() {
                 @Override
                 public Output forward(float[] images, int n) {
-                    io.tessera.torch.train.FmnistClassifier.Result r = m.forward(images, n);
+                    io.tessera.datasets.FmnistClassifier.Result r = m.forward(images, n);
                     return new Output(r.logits(), r.features(), r.featureDim());
                 }
 
@@ -80,11 +80,11 @@ public final class ClassifierFeatures implements FeatureExtractor {
                 }
             };
         }
-        io.tessera.torch.train.FmnistClassifier m = io.tessera.torch.train.FmnistClassifier.load(file, device);
+        io.tessera.datasets.FmnistClassifier m = io.tessera.datasets.FmnistClassifier.load(file, device);
         return new Net() {
             @Override
             public Output forward(float[] images, int n) {
-                io.tessera.torch.train.FmnistClassifier.Result r = m.forward(images, n);
+                io.tessera.datasets.FmnistClassifier.Result r = m.forward(images, n);
                 return new Output(r.logits(), r.features(), r.featureDim());
             }
 

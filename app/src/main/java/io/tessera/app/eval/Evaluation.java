@@ -12,6 +12,7 @@ import io.tessera.core.pipeline.PipelineSpec;
 import io.tessera.core.plugin.PluginRegistry;
 import io.tessera.core.spi.GridSize;
 import io.tessera.core.spi.OrderScheduler;
+import io.tessera.datasets.FashionMnist;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -128,8 +129,8 @@ public final class Evaluation {
             seed = base.sampling().seed();
             model = base.model().family() + ", grid " + grid + ", " + imageSize + " px";
             backendName = base.backend().name();
-            if (extractor != null && imageSize != FashionMnist.SIZE) {
-                throw new ConfigException("--classifier: the reference data are " + FashionMnist.SIZE + "×" + FashionMnist.SIZE
+            if (extractor != null && imageSize != FashionMnist.PADDED) {
+                throw new ConfigException("--classifier: the reference data are " + FashionMnist.PADDED + "×" + FashionMnist.PADDED
                         + " Fashion-MNIST images, but this pipeline makes " + imageSize + "×" + imageSize + " images");
             }
             Set<String> labels = new HashSet<>();
@@ -167,18 +168,19 @@ public final class Evaluation {
         float[] realSheet = null;
         if (extractor != null) {
             int limit = settings.referenceSamples();
-            float[] test = FashionMnist.images(settings.referenceDir(), FashionMnist.Split.TEST, limit);
-            int[] testLabels = FashionMnist.labels(settings.referenceDir(), FashionMnist.Split.TEST, limit);
-            float[] train = FashionMnist.images(settings.referenceDir(), FashionMnist.Split.TRAIN, limit);
-            int per = 3 * FashionMnist.SIZE * FashionMnist.SIZE;
+            FashionMnist testSet = reference(settings.referenceDir(), false, limit);
+            float[] test = testSet.images();
+            int[] testLabels = testSet.labels();
+            float[] train = reference(settings.referenceDir(), true, limit).images();
+            int per = 3 * FashionMnist.PADDED * FashionMnist.PADDED;
             int nTest = test.length / per;
             int nTrain = train.length / per;
             if (nTest < 2 || nTrain < 2) {
                 throw new ConfigException("--reference-data " + settings.referenceDir() + ": needs ≥ 2 images per split, found "
                         + nTrain + " train and " + nTest + " test");
             }
-            Extracted te = extract(test, nTest, FashionMnist.SIZE);
-            Extracted tr = extract(train, nTrain, FashionMnist.SIZE);
+            Extracted te = extract(test, nTest, FashionMnist.PADDED);
+            Extracted tr = extract(train, nTrain, FashionMnist.PADDED);
             reference = Gaussian.of(te.features, nTest, te.dim);
             floor = new RealDataFloor(Gaussian.of(tr.features, nTrain, tr.dim).frechetDistance(reference),
                     accuracy(te.predicted, testLabels), nTrain, nTest);
@@ -384,5 +386,16 @@ public final class Evaluation {
     /** A file-name-safe form of an order label: {@code zipar:window=4} → {@code zipar_window-4}. */
     static String slug(String label) {
         return label.replace('=', '-').replaceAll("[^A-Za-z0-9.-]", "_");
+    }
+
+    /** The first {@code limit} images of a split of {@code --reference-data}; errors name the flag. */
+    private static FashionMnist reference(Path dir, boolean train, int limit) {
+        try {
+            return FashionMnist.load(dir, train).limit(limit);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (TesseraException e) {
+            throw new ConfigException("--reference-data " + e.getMessage(), e);
+        }
     }
 }

@@ -1,0 +1,254 @@
+package io.tessera.train;
+
+import io.tessera.torch.nn.Ops;
+import io.tessera.torch.nn.ParamStore;
+import io.tessera.core.decode.Rng;
+import io.tessera.core.model.LlamaGenConfig;
+import io.tessera.core.model.LlamaGenWeights;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The LlamaGen c2i GPT ({@code autoregressive/models/gpt.py Transformer}) for training, with the
+ * official state-dict names of {@link LlamaGenWeights#layout}: RMSNorm, fused wqkv, SwiGLU, no
+ * biases, 2-D RoPE as {@code precompute_freqs_cis_2d} (class position: an all-zero table row).
+ * Initialisation as {@code initialize_weights}: Linear and Embedding N(0, 0.02), output zero.
+ * No dropout (training-only in the official code; not used here).
+ */
+public final class GptNet {
+    private final LlamaGenConfig c;
+    private final ParamStore p;
+    private final Tensor cos; // [1 + G², head_dim/2]: row 0 = class token (zeros), row 1+k = image token k
+    private final Tensor sin;
+
+    public GptNet(LlamaGenConfig c, ParamStore p) {
+        if (c.nKvHead() != c.nHead()) {
+            throw new IllegalArgumentException("the trainer supports plain multi-head attention only (n_kv_head = n_head)");
+        }
+        this.c = c;
+        this.p = p;
+        double std = 0.02;
+        LlamaGenWeights.layout(c).forEach((name, shape) -> {
+            Tensor init;
+            if (name.endsWith("norm.weight")) {
+                init = Ops.ones(p.device(), shape);                 // RMSNorm weight
+            } else if (name.equals("output.weight")) {
+                init = Ops.zeros(p.device(), shape);                // zero-out output layer
+            } else {
+                init = Ops.normal(p.device(), std, shape);          // Linear, Embedding
+            }
+            p.add(name, init);
+        });
+        float[][] table = ropeTable(c);
+        int rows = table[0].length / (c.headDim() / 2);
+        cos = Ops.floats(p.device(), table[0], rows, c.headDim() / 2);
+        sin = Ops.floats(p.device(), table[1], rows, c.headDim() / 2);
+    }
+
+    public LlamaGenConfig config() {
+        return c;
+    }
+
+    /**
+     * cos and sin of {@code precompute_freqs_cis_2d(grid, head_dim, rope_base, cls_token_num=1)},
+     * each [1 + G², head_dim/2] flattened: θ_j = base^(−2j/(hd/2)) for j &lt; hd/4; pair m of
+     * image token k = (y, x) has angle y·θ_m for m &lt; hd/4, else x·θ_(m − hd/4); row 0 is all zero.
+     */
+    static float[][] ropeTable(LlamaGenConfig c) {
+        int hd = c.headDim();
+        int half = hd / 2;
+        int quarter = hd / 4;
+        int g = c.grid();
+        float[] freqs = new float[quarter];
+        for (int j = 0; j < quarter; j++) {
+            freqs[j] = (float) (1.0 / Math.pow(c.ropeBase(), (float) (2 * j) / half));
+        }
+        float[] cs = new float[(1 + g * g) * half];
+        float[] sn = new float[(1 + g * g) * half];
+        for (int k = 0; k < g * g; k++) {
+            int y = k / g;
+            int x = k % g;
+            for (int m = 0; m < half; m++) {
+                float angle = m < quarter ? y * freqs[m] : x * freqs[m - quarter];
+                cs[(1 + k) * half + m] = (float) Math.cos(angle);
+                sn[(1 + k) * half + m] = (float) Math.sin(angle);
+            }
+        }
+        return new float[][] {cs, sn};
+    }
+
+    /**
+     * Training forward: input = [class, x_0 .. x_{N−2}], logits at position i predict x_i.
+     *
+     * @param tokens  [B, N] int64 image tokens (N = grid²)
+     * @param classes [B] int64 class ids (num_classes = the null class)
+     * @return logits [B, N, vocab]
+     */
+    public Tensor forward(Tensor tokens, Tensor classes) {
+        long n = tokens.size(1);
+        Tensor cls = torch.embedding(p.get("cls_embedding.embedding_table.weight"), classes).unsqueeze(1); // [B, 1, d]
+        Tensor tok = torch.embedding(p.get("tok_embeddings.weight"), tokens.narrow(1, 0, n - 1));          // [B, N−1, d]
+        Tensor h = Ops.cat(1, cls, tok);                                                                    // [B, N, d]
+        Tensor cs = cos.narrow(0, 0, n).reshape(1, n, 1, c.headDim() / 2);                                   // rows 0..N−1
+        Tensor sn = sin.narrow(0, 0, n).reshape(1, n, 1, c.headDim() / 2);
+        for (int i = 0; i < c.nLayer(); i++) {
+            h = block(i, h, cs, sn, null);
+        }
+        return torch.linear(Ops.rmsNorm(h, p.get("norm.weight"), c.normEps()), p.get("output.weight"));      // [B, N, V]
+    }
+
+    /** One TransformerBlock; with {@code cache} ({k, v} per layer, appended to) attention sees earlier positions. */
+    private Tensor block(int i, Tensor h, Tensor cs, Tensor sn, List<Tensor[]> cache) {
+        long b = h.size(0);
+        long l = h.size(1);
+        int nh = c.nHead();
+        int hd = c.headDim();
+        String pre = "layers." + i + ".";
+        Tensor x = Ops.rmsNorm(h, p.get(pre + "attention_norm.weight"), c.normEps());
+        Tensor qkv = torch.linear(x, p.get(pre + "attention.wqkv.weight"));                 // [B, L, 3d]
+        Tensor q = qkv.narrow(2, 0, c.dim()).reshape(b, l, nh, hd);                         // [B, L, H, hd]
+        Tensor k = qkv.narrow(2, c.dim(), c.dim()).reshape(b, l, nh, hd);
+        Tensor v = qkv.narrow(2, 2L * c.dim(), c.dim()).reshape(b, l, nh, hd);
+        q = rope(q, cs, sn).transpose(1, 2);                                                // [B, H, L, hd]
+        k = rope(k, cs, sn).transpose(1, 2);
+        v = v.transpose(1, 2);
+        boolean causal = true;
+        if (cache != null) {
+            if (cache.size() > i) {
+                Tensor[] old = cache.get(i);
+                k = Ops.cat(2, old[0], k);                                                  // [B, H, P+L, hd]
+                v = Ops.cat(2, old[1], v);
+                cache.set(i, new Tensor[] {k, v});
+                old[0].close(); // retained by the caller beyond their step's scope: release them now
+                old[1].close();
+            } else {
+                cache.add(new Tensor[] {k, v});
+            }
+            causal = l > 1; // one new position attends to everything cached
+        }
+        Tensor o = Ops.attention(q, k, v, causal).transpose(1, 2).reshape(b, l, c.dim());  // [B, L, d]
+        h = h.add(torch.linear(o, p.get(pre + "attention.wo.weight")));
+        Tensor xf = Ops.rmsNorm(h, p.get(pre + "ffn_norm.weight"), c.normEps());
+        Tensor ff = torch.silu(torch.linear(xf, p.get(pre + "feed_forward.w1.weight")))
+                .mul(torch.linear(xf, p.get(pre + "feed_forward.w3.weight")));             // [B, L, hidden]
+        return h.add(torch.linear(ff, p.get(pre + "feed_forward.w2.weight")));              // [B, L, d]
+    }
+
+    /** apply_rotary_emb: adjacent pairs (a, b) → (a·cos − b·sin, b·cos + a·sin); x [B, L, H, hd], cs/sn [1, L, 1, hd/2]. */
+    private static Tensor rope(Tensor x, Tensor cs, Tensor sn) {
+        long[] shape = x.shape();
+        Tensor xs = x.reshape(shape[0], shape[1], shape[2], shape[3] / 2, 2);
+        Tensor a = xs.select(4, 0);
+        Tensor b = xs.select(4, 1);
+        Tensor ra = a.mul(cs).sub(b.mul(sn));
+        Tensor rb = b.mul(cs).add(a.mul(sn));
+        return torch.stack(new org.bytedeco.pytorch.TensorVector(ra, rb), 4).reshape(shape);
+    }
+
+    /**
+     * Raster sampling with a KV cache and classifier-free guidance as generate.py: the batch is
+     * [classes; null class], logits = uncond + (cond − uncond)·cfg, then temperature, top-k and a
+     * multinomial draw on the host from {@code rng}.
+     *
+     * @return tokens [classes.length][N]
+     */
+    public int[][] sample(int[] classes, double cfgScale, int topK, double temperature, Rng rng) {
+        int nb = classes.length;
+        boolean guided = cfgScale != 1.0;
+        int rows = guided ? 2 * nb : nb;
+        int n = c.blockSize();
+        int v = c.vocabSize();
+        int[][] out = new int[nb][n];
+        long[] cls = new long[rows];
+        for (int j = 0; j < rows; j++) {
+            cls[j] = j < nb ? classes[j] : c.nullClass();
+        }
+        try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
+            List<Tensor[]> cache = new ArrayList<>();
+            Tensor h = torch.embedding(p.get("cls_embedding.embedding_table.weight"), Ops.longs(p.device(), cls, rows)).unsqueeze(1); // [R, 1, d]
+            for (int pos = 0; pos < n; pos++) {
+                try (PointerScope _ = new PointerScope()) {
+                    Tensor cs = cos.narrow(0, pos, 1).reshape(1, 1, 1, c.headDim() / 2);
+                    Tensor sn = sin.narrow(0, pos, 1).reshape(1, 1, 1, c.headDim() / 2);
+                    Tensor x = h;
+                    for (int i = 0; i < c.nLayer(); i++) {
+                        x = block(i, x, cs, sn, cache);
+                    }
+                    for (Tensor[] kv : cache) { // created in this step's scope: keep them for the next step
+                        kv[0].retainReference();
+                        kv[1].retainReference();
+                    }
+                    float[] logits = Ops.toFloats(torch.linear(Ops.rmsNorm(x, p.get("norm.weight"), c.normEps()), p.get("output.weight"))); // [R, 1, V]
+                    long[] next = new long[rows];
+                    for (int j = 0; j < nb; j++) {
+                        float[] l = new float[v];
+                        for (int t = 0; t < v; t++) {
+                            float cond = logits[j * v + t];
+                            l[t] = guided ? logits[(nb + j) * v + t] + (cond - logits[(nb + j) * v + t]) * (float) cfgScale : cond;
+                        }
+                        int tok = draw(l, topK, temperature, rng);
+                        out[j][pos] = tok;
+                        next[j] = tok;
+                        if (guided) {
+                            next[nb + j] = tok;
+                        }
+                    }
+                    if (pos + 1 < n) {
+                        Tensor nh = torch.embedding(p.get("tok_embeddings.weight"), Ops.longs(p.device(), next, rows, 1)); // [R, 1, d]
+                        nh.retainReference(); // outlives this step's scope
+                        if (pos > 0) {
+                            h.close();
+                        }
+                        h = nh;
+                    }
+                }
+            }
+            for (Tensor[] kv : cache) {
+                kv[0].close();
+                kv[1].close();
+            }
+        }
+        return out;
+    }
+
+    /** sample(): logits / max(T, 1e-5) → top-k → softmax → one multinomial draw. */
+    static int draw(float[] logits, int topK, double temperature, Rng rng) {
+        int v = logits.length;
+        double t = Math.max(temperature, 1e-5);
+        double[] z = new double[v];
+        for (int i = 0; i < v; i++) {
+            z[i] = logits[i] / t;
+        }
+        if (topK > 0 && topK < v) {
+            double[] sorted = z.clone();
+            java.util.Arrays.sort(sorted);
+            double kth = sorted[v - topK];
+            for (int i = 0; i < v; i++) {
+                if (z[i] < kth) {
+                    z[i] = Double.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (double x : z) {
+            max = Math.max(max, x);
+        }
+        double sum = 0;
+        for (int i = 0; i < v; i++) {
+            z[i] = Math.exp(z[i] - max);
+            sum += z[i];
+        }
+        double u = rng.nextDouble() * sum;
+        for (int i = 0; i < v; i++) {
+            u -= z[i];
+            if (u < 0) {
+                return i;
+            }
+        }
+        return v - 1;
+    }
+}
