@@ -12,7 +12,7 @@ import io.tessera.core.model.ParConfig;
 import io.tessera.core.model.ParModel;
 import io.tessera.core.model.ParWeights;
 import io.tessera.core.spi.ModelSpec;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

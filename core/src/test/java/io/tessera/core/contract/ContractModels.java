@@ -14,7 +14,7 @@ import io.tessera.core.model.ParModel;
 import io.tessera.core.model.ParWeights;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

@@ -1,4 +1,4 @@
-package io.tessera.core.testing;
+package io.tessera.core.spi;
 
 import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;

@@ -1,4 +1,4 @@
-package io.tessera.core.testing;
+package io.tessera.core.model;
 
 import io.tessera.core.checkpoint.Tensor;
 import io.tessera.core.decode.Rng;
