@@ -1,5 +1,7 @@
 package io.tessera.app;
 
+import io.tessera.core.io.Npy;
+import io.tessera.core.io.Images;
 import io.tessera.core.decode.Generator;
 import io.tessera.core.pipeline.Pipeline;
 import io.tessera.core.pipeline.PipelineSpec;
@@ -104,13 +106,13 @@ public final class GenerateCommand implements Callable<Integer> {
             float[] images = p.decode(r.tokens());
             long t2 = System.nanoTime();
             int size = p.imageSize();
-            AtomicFiles.png(out, Pixels.grid(images, all.length, 3, size, cls.size()));
+            Images.writePng(out, Images.grid(images, all.length, 3, size, cls.size(), 1, 0xffffff));
             if (tokensOut != null) {
                 int[] flat = new int[all.length * cells];
                 for (int i = 0; i < all.length; i++) {
                     System.arraycopy(r.tokens()[i], 0, flat, i * cells, cells);
                 }
-                AtomicFiles.npyInt32(tokensOut, flat, all.length, p.adapter().grid().height(), p.adapter().grid().width());
+                Npy.writeInt32(tokensOut, flat, all.length, p.adapter().grid().height(), p.adapter().grid().width());
             }
             PrintWriter o = spec.commandLine().getOut();
             if (verbose) {

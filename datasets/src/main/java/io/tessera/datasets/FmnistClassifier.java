@@ -70,7 +70,11 @@ public final class FmnistClassifier implements AutoCloseable {
 
     /** Arg-max class of each image. */
     public int[] predict(float[] images, int n) {
-        float[] logits = forward(images, n).logits();
+        return argmax(forward(images, n).logits(), n);
+    }
+
+    /** The predicted class of each of {@code n} rows of logits [n, 10] (the first maximum). */
+    public static int[] argmax(float[] logits, int n) {
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {
             int best = 0;
@@ -82,6 +86,23 @@ public final class FmnistClassifier implements AutoCloseable {
             out[i] = best;
         }
         return out;
+    }
+
+    /**
+     * Classifier agreement: the share of images whose predicted class is the wanted one (the
+     * requested class of a sample, or the label of a real image).
+     */
+    public static double agreement(int[] predicted, int[] wanted) {
+        if (predicted.length != wanted.length || predicted.length == 0) {
+            throw new IllegalArgumentException("agreement: " + predicted.length + " predictions for " + wanted.length + " classes");
+        }
+        int hit = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            if (predicted[i] == wanted[i]) {
+                hit++;
+            }
+        }
+        return (double) hit / predicted.length;
     }
 
     @Override

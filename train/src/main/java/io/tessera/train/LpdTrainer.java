@@ -1,5 +1,6 @@
 package io.tessera.train;
 
+import io.tessera.core.io.Images;
 import io.tessera.datasets.FashionMnist;
 import io.tessera.datasets.FmnistClassifier;
 import io.tessera.torch.nn.Ops;
@@ -295,20 +296,10 @@ public final class LpdTrainer extends Trainer {
         long t0 = System.nanoTime();
         float[] images = generate(cls, sampleSteps, cfgScale, topK, temperature, sampleSeed);
         Path png = cfg.workDir().resolve("lpd_samples.png");
-        Pictures.grid(png, images, cls.length, FashionMnist.PADDED, perClass, 3);
+        Images.writePng(png, Images.grid(images, cls.length, 3, FashionMnist.PADDED, perClass, 3, 0x808080));
         progress.message(String.format(Locale.ROOT, "lpd: %d samples (%d steps, %s order, cfg %.2f, top_k %d, T %.2f) in %.0f s → %s",
                 cls.length, sampleSteps, sampleOrder, cfgScale, topK, temperature, (System.nanoTime() - t0) / 1e9, png));
-        if (classifierFile != null && Files.exists(classifierFile)) {
-            try (FmnistClassifier clf = FmnistClassifier.load(classifierFile, device)) {
-                int[] pred = clf.predict(images, cls.length);
-                int ok = 0;
-                for (int i = 0; i < cls.length; i++) {
-                    ok += pred[i] == cls[i] ? 1 : 0;
-                }
-                progress.message(String.format(Locale.ROOT, "lpd: classifier agrees with the conditioning class on %d/%d samples (%.1f%%)",
-                        ok, cls.length, 100.0 * ok / cls.length));
-            }
-        }
+        reportAgreement(classifierFile, images, cls, progress);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.tessera.train;
 
+import io.tessera.datasets.FmnistClassifier;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
 import io.tessera.core.CheckpointException;
@@ -71,6 +72,21 @@ public abstract class Trainer {
 
     /** Optional sanity pictures etc. after the export. */
     protected void afterExport(Progress progress) {
+    }
+
+    /**
+     * With a classifier file (the {@code sample.classifier} of a GPT or LPD run) that exists: one message
+     * with the share of {@code images} [n, 3, 32, 32] the classifier puts in their conditioning class.
+     */
+    protected final void reportAgreement(Path classifierFile, float[] images, int[] classes, Progress progress) {
+        if (classifierFile == null || !Files.exists(classifierFile)) {
+            return;
+        }
+        try (FmnistClassifier clf = FmnistClassifier.load(classifierFile, device)) {
+            double a = FmnistClassifier.agreement(clf.predict(images, classes.length), classes);
+            progress.message(String.format(Locale.ROOT, "%s: classifier agrees with the conditioning class on %d/%d samples (%.1f%%)",
+                    name(), Math.round(a * classes.length), classes.length, 100 * a));
+        }
     }
 
     public TrainConfig config() {

@@ -1,5 +1,6 @@
 package io.tessera.train;
 
+import io.tessera.core.io.Images;
 import io.tessera.datasets.FashionMnist;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
@@ -227,7 +228,7 @@ public final class VqTrainer extends Trainer {
             System.arraycopy(rec, i * plane, grid, ((2 * r + 1) * cols + col) * plane, plane);
         }
         java.nio.file.Path png = cfg.workDir().resolve("vq_recon.png");
-        Pictures.grid(png, grid, 2 * rows * cols, FashionMnist.PADDED, cols, 3);
+        Images.writePng(png, Images.grid(grid, 2 * rows * cols, 3, FashionMnist.PADDED, cols, 3, 0x808080));
         progress.message("vq: reconstructions of test images in " + png);
     }
 }

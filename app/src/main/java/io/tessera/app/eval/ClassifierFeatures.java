@@ -116,17 +116,7 @@ public final class ClassifierFeatures implements FeatureExtractor {
         }
         Output o = forward(images, n);
         dim = o.featureDim();
-        int[] predicted = new int[n];
-        for (int i = 0; i < n; i++) {
-            int best = 0;
-            for (int c = 1; c < CLASSES; c++) {
-                if (o.logits()[i * CLASSES + c] > o.logits()[i * CLASSES + best]) {
-                    best = c;
-                }
-            }
-            predicted[i] = best;
-        }
-        return new Features(o.features(), predicted, n, o.featureDim());
+        return new Features(o.features(), io.tessera.datasets.FmnistClassifier.argmax(o.logits(), n), n, o.featureDim());
     }
 
     private Output forward(float[] images, int n) {

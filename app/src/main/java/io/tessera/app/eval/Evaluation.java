@@ -1,6 +1,7 @@
 package io.tessera.app.eval;
 
-import io.tessera.app.Pixels;
+import io.tessera.core.io.Npy;
+import io.tessera.core.io.Images;
 import io.tessera.app.Progress;
 import io.tessera.app.AtomicFiles;
 import io.tessera.core.ConfigException;
@@ -13,6 +14,7 @@ import io.tessera.core.plugin.PluginRegistry;
 import io.tessera.core.spi.GridSize;
 import io.tessera.core.spi.OrderScheduler;
 import io.tessera.datasets.FashionMnist;
+import io.tessera.datasets.FmnistClassifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +32,7 @@ import me.tongfei.progressbar.ProgressBar;
  * <p>Per order: a pipeline is opened with the order replacing the pipeline's {@code order:} section;
  * {@code warmup} images are generated untimed; then {@code samples} images (class {@code i mod
  * numClasses} for image i) are generated in one timed call (generation only), decoded in batches
- * (timed separately), quantised to uint8 with {@link Pixels#toByte} and streamed to
+ * (timed separately), quantised to uint8 with {@link Images#toByte} and streamed to
  * {@code samples-<order>.npz}; the extractor sees the quantised images, as an evaluator reading the
  * npz would. Orders the model's family cannot run are reported as skipped with the reason; an
  * invalid order spec aborts before any work.
@@ -183,7 +185,7 @@ public final class Evaluation {
             Extracted tr = extract(train, nTrain, FashionMnist.PADDED);
             reference = Gaussian.of(te.features, nTest, te.dim);
             floor = new RealDataFloor(Gaussian.of(tr.features, nTrain, tr.dim).frechetDistance(reference),
-                    accuracy(te.predicted, testLabels), nTrain, nTest);
+                    FmnistClassifier.agreement(te.predicted, testLabels), nTrain, nTest);
             realSheet = firstOfEachClass(test, testLabels, per);
         }
         // 3. The sweep.
@@ -215,10 +217,10 @@ public final class Evaluation {
         Path out = settings.out();
         EvalFiles.text(out.resolve("results.csv"), ResultTable.csv(report));
         EvalFiles.text(out.resolve("results.json"), ResultTable.json(report, settings));
-        AtomicFiles.png(out.resolve("samples.png"), SampleSheet.render(report, sheetImages, realSheet, SHEET_COLUMNS));
-        AtomicFiles.png(out.resolve("latency.png"), Plots.latency(report));
+        Images.writePng(out.resolve("samples.png"), SampleSheet.render(report, sheetImages, realSheet, SHEET_COLUMNS));
+        Images.writePng(out.resolve("latency.png"), Plots.latency(report));
         if (floor != null) {
-            AtomicFiles.png(out.resolve("quality.png"), Plots.quality(report));
+            Images.writePng(out.resolve("quality.png"), Plots.quality(report));
         }
         return report;
     }
@@ -255,14 +257,12 @@ public final class Evaluation {
                     long d0 = System.nanoTime();
                     float[] images = pipe.decode(chunk);
                     decodeNanos += System.nanoTime() - d0;
-                    byte[] hwc = new byte[b * plane * 3];
+                    byte[] hwc = Images.toRgb8(images, b, size, size);
                     float[] quantised = new float[b * 3 * plane];
                     for (int i = 0; i < b; i++) {
                         for (int c = 0; c < 3; c++) {
                             for (int q = 0; q < plane; q++) {
-                                int v = Pixels.toByte(images[(i * 3 + c) * plane + q]);
-                                hwc[(i * plane + q) * 3 + c] = (byte) v;
-                                quantised[(i * 3 + c) * plane + q] = v / 127.5f - 1f;
+                                quantised[(i * 3 + c) * plane + q] = (hwc[(i * plane + q) * 3 + c] & 0xff) / 127.5f - 1f;
                             }
                         }
                     }
@@ -289,13 +289,13 @@ public final class Evaluation {
                 System.arraycopy(r.tokens()[i], 0, flat, i * cells, cells);
                 passes += r.passes()[i];
             }
-            AtomicFiles.npyInt32(settings.out().resolve(tokensName), flat, n, grid.height(), grid.width());
+            Npy.writeInt32(settings.out().resolve(tokensName), flat, n, grid.height(), grid.width());
             sheetImages.add(sheet);
             double fd = Double.NaN;
             double acc = Double.NaN;
             if (extractor != null) {
                 fd = Gaussian.of(features, n, dim).frechetDistance(reference);
-                acc = accuracy(predicted, classes);
+                acc = FmnistClassifier.agreement(predicted, classes);
             }
             int batches = (n + settings.batch() - 1) / settings.batch();
             return new OrderResult(p.order().label(), null, n, (double) passes / n, (double) cells * n / passes,
@@ -328,16 +328,6 @@ public final class Evaluation {
             System.arraycopy(f.predicted(), 0, predicted, start, b);
         }
         return new Extracted(features, predicted, dim);
-    }
-
-    private static double accuracy(int[] predicted, int[] truth) {
-        int hit = 0;
-        for (int i = 0; i < predicted.length; i++) {
-            if (predicted[i] == truth[i]) {
-                hit++;
-            }
-        }
-        return (double) hit / predicted.length;
     }
 
     /** Up to {@link #SHEET_COLUMNS} images, the first test image of each class 0, 1, 2, … */

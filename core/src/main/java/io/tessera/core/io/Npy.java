@@ -1,5 +1,7 @@
-package io.tessera.orders;
+package io.tessera.core.io;
 
+import io.tessera.core.TesseraException;
+import io.tessera.core.checkpoint.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -10,9 +12,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A minimal reader for NumPy {@code .npy} integer arrays: format versions 1–3, dtype {@code <i4} or
- * {@code <i8} (also {@code |i1}, {@code <i2}), C order, any shape (flattened). Errors are
- * {@link IOException}s whose message says what is wrong; the caller adds the file name.
+ * NumPy {@code .npy}, the one copy: the reader of integer arrays (format versions 1–3, dtype
+ * {@code <i4} or {@code <i8}, also {@code |i1}, {@code <i2}; C order; any shape, flattened; errors are
+ * {@link IOException}s whose message says what is wrong, the caller adds the file name), the
+ * format-1.0 header every writer uses, and the atomic int32 writer ({@code --tokens-out}, eval's tokens).
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -85,19 +88,51 @@ public final class Npy {
         return out;
     }
 
-    /** Writes a 1-D little-endian int32 array (format version 1), for tests and tools. */
-    public static void writeInts(Path file, int[] values) throws IOException {
-        String dict = "{'descr': '<i4', 'fortran_order': False, 'shape': (" + values.length + ",), }";
-        int unpadded = 10 + dict.length() + 1;
-        int padding = (64 - unpadded % 64) % 64;
-        String header = dict + " ".repeat(padding) + "\n";
-        ByteBuffer buf = ByteBuffer.allocate(10 + header.length() + 4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        buf.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
-        buf.put(header.getBytes(StandardCharsets.ISO_8859_1));
-        for (int v : values) {
-            buf.putInt(v);
+    /** The NumPy 1.0 header of a C-order array (magic, version, length, dict padded to a multiple of 64 bytes). */
+    public static byte[] header(String descr, int... shape) {
+        StringBuilder dims = new StringBuilder();
+        for (int i = 0; i < shape.length; i++) {
+            dims.append(i == 0 ? "" : ", ").append(shape[i]);
         }
-        Files.write(file, buf.array());
+        String tuple = shape.length == 1 ? "(" + dims + ",)" : "(" + dims + ")";
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + tuple + ", }";
+        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
+        byte[] text = (dict + " ".repeat(pad) + "\n").getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer b = ByteBuffer.allocate(10 + text.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) text.length);
+        b.put(text);
+        return b.array();
+    }
+
+    /**
+     * Writes {@code data} as a little-endian int32 array of {@code shape} (format 1.0, C order) through
+     * a temporary sibling and an atomic rename; parent directories are created.
+     *
+     * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
+     */
+    public static void writeInt32(Path target, int[] data, int... shape) {
+        long count = 1;
+        for (int d : shape) {
+            count *= d;
+        }
+        if (count != data.length) {
+            throw new IllegalArgumentException(target + ": " + data.length + " values for shape " + java.util.Arrays.toString(shape));
+        }
+        Path dir = target.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new TesseraException(dir + ": cannot create directory (" + e.getMessage() + ")", e);
+        }
+        byte[] head = header("<i4", shape);
+        AtomicFiles.writeStream(target, out -> {
+            out.write(head);
+            ByteBuffer body = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int v : data) {
+                body.putInt(v);
+            }
+            out.write(body.array());
+        });
     }
 
     private static String find(Pattern pattern, String header, String key) throws IOException {
