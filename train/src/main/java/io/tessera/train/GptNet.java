@@ -53,32 +53,10 @@ public final class GptNet {
         return c;
     }
 
-    /**
-     * cos and sin of {@code precompute_freqs_cis_2d(grid, head_dim, rope_base, cls_token_num=1)},
-     * each [1 + G², head_dim/2] flattened: θ_j = base^(−2j/(hd/2)) for j &lt; hd/4; pair m of
-     * image token k = (y, x) has angle y·θ_m for m &lt; hd/4, else x·θ_(m − hd/4); row 0 is all zero.
-     */
+    /** cos and sin of core's {@link io.tessera.core.model.Rope2d}, each [1 + G², head_dim/2] flattened. */
     static float[][] ropeTable(LlamaGenConfig c) {
-        int hd = c.headDim();
-        int half = hd / 2;
-        int quarter = hd / 4;
-        int g = c.grid();
-        float[] freqs = new float[quarter];
-        for (int j = 0; j < quarter; j++) {
-            freqs[j] = (float) (1.0 / Math.pow(c.ropeBase(), (float) (2 * j) / half));
-        }
-        float[] cs = new float[(1 + g * g) * half];
-        float[] sn = new float[(1 + g * g) * half];
-        for (int k = 0; k < g * g; k++) {
-            int y = k / g;
-            int x = k % g;
-            for (int m = 0; m < half; m++) {
-                float angle = m < quarter ? y * freqs[m] : x * freqs[m - quarter];
-                cs[(1 + k) * half + m] = (float) Math.cos(angle);
-                sn[(1 + k) * half + m] = (float) Math.sin(angle);
-            }
-        }
-        return new float[][] {cs, sn};
+        io.tessera.core.model.Rope2d t = io.tessera.core.model.Rope2d.of(c);
+        return new float[][] {t.cos(), t.sin()};
     }
 
     /**
