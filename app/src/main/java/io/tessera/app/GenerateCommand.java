@@ -1,5 +1,6 @@
 package io.tessera.app;
 
+import io.tessera.core.io.ProgressBars;
 import io.tessera.core.io.Npy;
 import io.tessera.core.io.Images;
 import io.tessera.core.decode.Generator;
@@ -99,7 +100,7 @@ public final class GenerateCommand implements Callable<Integer> {
             int cells = p.adapter().grid().cells();
             long t0 = System.nanoTime();
             Generator.Result r;
-            try (ProgressBar bar = Progress.bar("generate", (long) all.length * cells, "tok", err)) {
+            try (ProgressBar bar = ProgressBars.bar("generate", (long) all.length * cells, "tok", err)) {
                 r = p.generate(all, batch, (done, total) -> bar.stepTo(done));
             }
             long t1 = System.nanoTime();

@@ -32,38 +32,54 @@ public interface Progress {
         };
     }
 
-    /** A compact single line per report on {@code out} (stderr for the CLI), with an ETA. */
+    /**
+     * The CLI's listener on {@code out} (stderr): on a terminal, core's progress bar with the losses,
+     * throughput and learning rate beside it; otherwise (logs) one plain line per report with an ETA.
+     * Messages are printed as lines in both cases.
+     */
     static Progress lines(PrintStream out) {
         return new Progress() {
+            private final boolean tty = io.tessera.core.io.ProgressBars.interactive();
+            private me.tongfei.progressbar.ProgressBar bar;
             private long firstTime;
             private long firstStep = -1;
 
             @Override
             public void report(String kind, long step, long total, Map<String, Double> losses, double ips, double lr) {
+                StringBuilder b = new StringBuilder();
+                losses.forEach((k, v) -> b.append(b.isEmpty() ? "" : " ").append(k).append(' ').append(fmt(v)));
+                b.append(String.format(Locale.ROOT, " | %.1f img/s lr %.2e", ips, lr));
+                if (tty) {
+                    if (bar == null) {
+                        bar = io.tessera.core.io.ProgressBars.bar(kind, total, "steps", out);
+                    }
+                    bar.stepTo(step);
+                    bar.setExtraMessage(" " + b);
+                    if (step >= total) {
+                        bar.close();
+                        bar = null;
+                    }
+                    return;
+                }
                 if (firstStep < 0) { // the ETA counts from the first report: data preparation is not training
                     firstStep = step;
                     firstTime = System.nanoTime();
                 }
-                StringBuilder b = new StringBuilder();
-                int width = 20;
-                int filled = (int) (width * step / Math.max(1, total));
-                b.append(kind).append(" [").append("=".repeat(filled)).append(" ".repeat(width - filled)).append("] ")
-                        .append(step).append('/').append(total);
-                losses.forEach((k, v) -> b.append(' ').append(k).append(' ').append(fmt(v)));
-                b.append(String.format(Locale.ROOT, " | %.1f img/s lr %.2e", ips, lr));
+                StringBuilder line = new StringBuilder().append(kind).append(' ').append(step).append('/').append(total)
+                        .append(' ').append(b);
                 double elapsed = (System.nanoTime() - firstTime) / 1e9;
                 long done = step - firstStep;
                 if (done > 0) {
                     long eta = Math.round(elapsed / done * (total - step));
-                    b.append(String.format(Locale.ROOT, " eta %dm%02ds", eta / 60, eta % 60));
+                    line.append(String.format(Locale.ROOT, " eta %dm%02ds", eta / 60, eta % 60));
                 }
-                out.println(b);
+                out.println(line);
                 out.flush();
             }
 
             @Override
-            public void message(String line) {
-                out.println(line);
+            public void message(String text) {
+                out.println(text);
                 out.flush();
             }
         };

@@ -1,8 +1,8 @@
 package io.tessera.app.eval;
 
+import io.tessera.core.io.ProgressBars;
 import io.tessera.core.io.Npy;
 import io.tessera.core.io.Images;
-import io.tessera.app.Progress;
 import io.tessera.app.AtomicFiles;
 import io.tessera.core.ConfigException;
 import io.tessera.core.TesseraException;
@@ -197,7 +197,7 @@ public final class Evaluation {
         long runnable = planned.stream().filter(p -> p.skipReason() == null).count();
         List<OrderResult> results = new ArrayList<>();
         List<float[]> sheetImages = new ArrayList<>();
-        try (ProgressBar bar = Progress.bar("eval", runnable * (warm + classes.length) * grid.cells(), "tok", err)) {
+        try (ProgressBar bar = ProgressBars.bar("eval", runnable * (warm + classes.length) * grid.cells(), "tok", err)) {
             long[] offset = {0};
             for (Planned p : planned) {
                 if (p.skipReason() != null) {
