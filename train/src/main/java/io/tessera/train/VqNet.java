@@ -3,6 +3,8 @@ package io.tessera.train;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
 import io.tessera.core.model.VqConfig;
+import io.tessera.core.model.VqWeights;
+import java.util.Map;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -26,55 +28,32 @@ public final class VqNet {
         this.p = p;
         int[] mult = c.decoderChMult();
         levels = mult.length;
-        int nrb = c.numResBlocks();
-        // encoder
-        conv("encoder.conv_in", c.ch(), c.outChannels(), 3);
-        int blockIn = c.ch();
-        for (int i = 0; i < levels; i++) {
-            int blockOut = c.ch() * mult[i];
-            for (int j = 0; j < nrb; j++) {
-                res("encoder.conv_blocks." + i + ".res." + j, blockIn, blockOut);
-                blockIn = blockOut;
-                if (i == levels - 1) {
-                    attn("encoder.conv_blocks." + i + ".attn." + j, blockIn);
-                }
+        // core's name map, in its order (the order of the random draws): convs as nn.Conv2d, GroupNorms
+        // as nn.GroupNorm, the codebook uniform(-1/K, 1/K) then l2-normalised rows as VectorQuantizer.__init__
+        Map<String, long[]> layout = VqWeights.fullLayout(c);
+        layout.forEach((name, shape) -> {
+            if (name.equals("quantize.embedding.weight")) {
+                Tensor e = Ops.uniform(p.device(), 1.0 / c.codebookSize(), shape);
+                p.add(name, c.codebookL2Norm() ? l2(e) : e);
+            } else if (shape.length == 4) {                                     // conv weight [out, in, k, k]
+                p.add(name, Ops.uniform(p.device(), convBound(shape), shape));
+            } else if (name.endsWith(".bias") && layout.containsKey(convWeight(name)) && layout.get(convWeight(name)).length == 4) {
+                p.add(name, Ops.uniform(p.device(), convBound(layout.get(convWeight(name))), shape)); // conv bias
+            } else if (name.endsWith(".weight")) {
+                p.add(name, Ops.ones(p.device(), shape));                       // GroupNorm weight
+            } else {
+                p.add(name, Ops.zeros(p.device(), shape));                      // GroupNorm bias
             }
-            if (i != levels - 1) {
-                conv("encoder.conv_blocks." + i + ".downsample.conv", blockIn, blockIn, 3);
-            }
-        }
-        res("encoder.mid.0", blockIn, blockIn);
-        attn("encoder.mid.1", blockIn);
-        res("encoder.mid.2", blockIn, blockIn);
-        norm("encoder.norm_out", blockIn);
-        conv("encoder.conv_out", c.zChannels(), blockIn, 3);
-        // decoder
-        blockIn = c.ch() * mult[levels - 1];
-        conv("decoder.conv_in", blockIn, c.zChannels(), 3);
-        res("decoder.mid.0", blockIn, blockIn);
-        attn("decoder.mid.1", blockIn);
-        res("decoder.mid.2", blockIn, blockIn);
-        for (int li = 0; li < levels; li++) {
-            int iLevel = levels - 1 - li;
-            int blockOut = c.ch() * mult[iLevel];
-            for (int j = 0; j <= nrb; j++) {
-                res("decoder.conv_blocks." + li + ".res." + j, blockIn, blockOut);
-                blockIn = blockOut;
-                if (iLevel == levels - 1) {
-                    attn("decoder.conv_blocks." + li + ".attn." + j, blockIn);
-                }
-            }
-            if (iLevel != 0) {
-                conv("decoder.conv_blocks." + li + ".upsample.conv", blockIn, blockIn, 3);
-            }
-        }
-        norm("decoder.norm_out", blockIn);
-        conv("decoder.conv_out", c.outChannels(), blockIn, 3);
-        // codebook: uniform(-1/K, 1/K) then l2-normalised rows, as VectorQuantizer.__init__
-        Tensor e = Ops.uniform(p.device(), 1.0 / c.codebookSize(), c.codebookSize(), c.codebookEmbedDim());
-        p.add("quantize.embedding.weight", c.codebookL2Norm() ? l2(e) : e);
-        conv("quant_conv", c.codebookEmbedDim(), c.zChannels(), 1);
-        conv("post_quant_conv", c.zChannels(), c.codebookEmbedDim(), 1);
+        });
+    }
+
+    /** nn.Conv2d default init: kaiming_uniform(a=√5) weight and uniform bias, both ±1/√fan_in. */
+    private static double convBound(long[] weightShape) {
+        return 1.0 / Math.sqrt((double) weightShape[1] * weightShape[2] * weightShape[3]);
+    }
+
+    private static String convWeight(String bias) {
+        return bias.substring(0, bias.length() - ".bias".length()) + ".weight";
     }
 
     public VqConfig config() {
@@ -204,36 +183,6 @@ public final class VqNet {
     }
 
     // ---- parameters ---------------------------------------------------------------------------
-
-    /** nn.Conv2d default init: kaiming_uniform(a=√5) weight and uniform bias, both ±1/√fan_in. */
-    private void conv(String name, int out, int in, int k) {
-        double bound = 1.0 / Math.sqrt((double) in * k * k);
-        p.add(name + ".weight", Ops.uniform(p.device(), bound, out, in, k, k));
-        p.add(name + ".bias", Ops.uniform(p.device(), bound, out));
-    }
-
-    private void norm(String name, int ch) {
-        p.add(name + ".weight", Ops.ones(p.device(), ch));
-        p.add(name + ".bias", Ops.zeros(p.device(), ch));
-    }
-
-    private void res(String name, int in, int out) {
-        norm(name + ".norm1", in);
-        conv(name + ".conv1", out, in, 3);
-        norm(name + ".norm2", out);
-        conv(name + ".conv2", out, out, 3);
-        if (in != out) {
-            conv(name + ".nin_shortcut", out, in, 1);
-        }
-    }
-
-    private void attn(String name, int ch) {
-        norm(name + ".norm", ch);
-        conv(name + ".q", ch, ch, 1);
-        conv(name + ".k", ch, ch, 1);
-        conv(name + ".v", ch, ch, 1);
-        conv(name + ".proj_out", ch, ch, 1);
-    }
 
     /** F.normalize(x, p=2, dim=-1): x / max(‖x‖, 1e-12). */
     static Tensor l2(Tensor x) {
