@@ -11,6 +11,7 @@ import io.tessera.core.checkpoint.Tensor;
 import io.tessera.core.config.ConfigNode;
 import io.tessera.core.decode.Rng;
 import io.tessera.core.model.LlamaGenConfig;
+import io.tessera.core.pipeline.ModelLoader;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
 import java.nio.file.Files;
@@ -79,34 +80,30 @@ public final class GptTrainer extends Trainer {
 
     /** LlamaGen fields of a {@code model} section; {@code codebook} &gt; 0 is the default and required vocab size. */
     static LlamaGenConfig readGptConfig(ConfigNode m, int codebook) {
-        int dim = m.intAtLeast("dim", 192, 8);
-        int nLayer = m.intAtLeast("n_layer", 4, 1);
-        int nHead = m.intAtLeast("n_head", 6, 1);
-        if (dim % nHead != 0 || (dim / nHead) % 4 != 0) {
-            throw m.error("n_head", "dim / n_head must be an integer multiple of 4 (2-D RoPE), got dim " + dim + ", n_head " + nHead);
-        }
-        int nKv = m.intAtLeast("n_kv_head", nHead, 1);
-        if (nKv != nHead) {
-            throw m.error("n_kv_head", "the trainer supports n_kv_head = n_head only, got " + nKv);
-        }
-        int multipleOf = m.intAtLeast("multiple_of", 256, 1);
-        int vocab = (int) m.integer("vocab_size", Math.max(codebook, 1));
-        if (codebook > 0 && vocab != codebook) {
-            throw m.error("vocab_size", "must equal the tokenizer's codebook_size " + codebook + ", got " + vocab);
-        }
-        int classes = m.intAtLeast("num_classes", 10, 1);
-        double drop = m.number("class_dropout_prob", 0.1);
-        if (drop < 0 || drop >= 1) {
-            throw m.error("class_dropout_prob", "must be in [0, 1), got " + drop);
-        }
-        double base = m.number("rope_base", 10000);
-        double eps = m.number("norm_eps", 1e-5);
         int grid = m.intAtLeast("grid", 16, 1);
         if (grid != FashionMnist.PADDED / 2) {
             throw m.error("grid", "must be 16 (32 px images, 2× VQ), got " + grid);
         }
-        return new LlamaGenConfig(dim, nLayer, nHead, nHead, multipleOf, Float.NaN, (float) eps, (float) base, vocab, classes, 1,
-                (float) drop, grid);
+        // the trainer's defaults; the fields are bound by core's one LlamaGen binding
+        LlamaGenConfig defaults = new LlamaGenConfig(192, 4, 6, 6, 256, Float.NaN, 1e-5f, 10000f, Math.max(codebook, 1), 10, 1,
+                0.1f, grid);
+        LlamaGenConfig c = ModelLoader.llamaGenFields(m, defaults, grid);
+        if (c.dim() < 8) {
+            throw m.error("dim", "must be ≥ 8, got " + c.dim());
+        }
+        if (c.dim() % c.nHead() != 0 || (c.dim() / c.nHead()) % 4 != 0) {
+            throw m.error("n_head", "dim / n_head must be an integer multiple of 4 (2-D RoPE), got dim " + c.dim() + ", n_head " + c.nHead());
+        }
+        if (c.nKvHead() != c.nHead()) {
+            throw m.error("n_kv_head", "the trainer supports n_kv_head = n_head only, got " + c.nKvHead());
+        }
+        if (codebook > 0 && c.vocabSize() != codebook) {
+            throw m.error("vocab_size", "must equal the tokenizer's codebook_size " + codebook + ", got " + c.vocabSize());
+        }
+        if (c.classDropoutProb() < 0 || c.classDropoutProb() >= 1) {
+            throw m.error("class_dropout_prob", "must be in [0, 1), got " + c.classDropoutProb());
+        }
+        return c;
     }
 
     @Override
