@@ -2,13 +2,8 @@ package io.tessera.train;
 
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
-import io.tessera.core.decode.Rng;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenWeights;
-import java.util.ArrayList;
-import java.util.List;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -74,13 +69,13 @@ public final class GptNet {
         Tensor cs = cos.narrow(0, 0, n).reshape(1, n, 1, c.headDim() / 2);                                   // rows 0..N−1
         Tensor sn = sin.narrow(0, 0, n).reshape(1, n, 1, c.headDim() / 2);
         for (int i = 0; i < c.nLayer(); i++) {
-            h = block(i, h, cs, sn, null);
+            h = block(i, h, cs, sn);
         }
         return torch.linear(Ops.rmsNorm(h, p.get("norm.weight"), c.normEps()), p.get("output.weight"));      // [B, N, V]
     }
 
-    /** One TransformerBlock; with {@code cache} ({k, v} per layer, appended to) attention sees earlier positions. */
-    private Tensor block(int i, Tensor h, Tensor cs, Tensor sn, List<Tensor[]> cache) {
+    /** One TransformerBlock over the full (causal) sequence. */
+    private Tensor block(int i, Tensor h, Tensor cs, Tensor sn) {
         long b = h.size(0);
         long l = h.size(1);
         int nh = c.nHead();
@@ -94,21 +89,7 @@ public final class GptNet {
         q = rope(q, cs, sn).transpose(1, 2);                                                // [B, H, L, hd]
         k = rope(k, cs, sn).transpose(1, 2);
         v = v.transpose(1, 2);
-        boolean causal = true;
-        if (cache != null) {
-            if (cache.size() > i) {
-                Tensor[] old = cache.get(i);
-                k = Ops.cat(2, old[0], k);                                                  // [B, H, P+L, hd]
-                v = Ops.cat(2, old[1], v);
-                cache.set(i, new Tensor[] {k, v});
-                old[0].close(); // retained by the caller beyond their step's scope: release them now
-                old[1].close();
-            } else {
-                cache.add(new Tensor[] {k, v});
-            }
-            causal = l > 1; // one new position attends to everything cached
-        }
-        Tensor o = Ops.attention(q, k, v, causal).transpose(1, 2).reshape(b, l, c.dim());  // [B, L, d]
+        Tensor o = Ops.attention(q, k, v, true).transpose(1, 2).reshape(b, l, c.dim());  // [B, L, d]
         h = h.add(torch.linear(o, p.get(pre + "attention.wo.weight")));
         Tensor xf = Ops.rmsNorm(h, p.get(pre + "ffn_norm.weight"), c.normEps());
         Tensor ff = torch.silu(torch.linear(xf, p.get(pre + "feed_forward.w1.weight")))
@@ -125,108 +106,5 @@ public final class GptNet {
         Tensor ra = a.mul(cs).sub(b.mul(sn));
         Tensor rb = b.mul(cs).add(a.mul(sn));
         return torch.stack(new org.bytedeco.pytorch.TensorVector(ra, rb), 4).reshape(shape);
-    }
-
-    /**
-     * Raster sampling with a KV cache and classifier-free guidance as generate.py: the batch is
-     * [classes; null class], logits = uncond + (cond − uncond)·cfg, then temperature, top-k and a
-     * multinomial draw on the host from {@code rng}.
-     *
-     * @return tokens [classes.length][N]
-     */
-    public int[][] sample(int[] classes, double cfgScale, int topK, double temperature, Rng rng) {
-        int nb = classes.length;
-        boolean guided = cfgScale != 1.0;
-        int rows = guided ? 2 * nb : nb;
-        int n = c.blockSize();
-        int v = c.vocabSize();
-        int[][] out = new int[nb][n];
-        long[] cls = new long[rows];
-        for (int j = 0; j < rows; j++) {
-            cls[j] = j < nb ? classes[j] : c.nullClass();
-        }
-        try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
-            List<Tensor[]> cache = new ArrayList<>();
-            Tensor h = torch.embedding(p.get("cls_embedding.embedding_table.weight"), Ops.longs(p.device(), cls, rows)).unsqueeze(1); // [R, 1, d]
-            for (int pos = 0; pos < n; pos++) {
-                try (PointerScope _ = new PointerScope()) {
-                    Tensor cs = cos.narrow(0, pos, 1).reshape(1, 1, 1, c.headDim() / 2);
-                    Tensor sn = sin.narrow(0, pos, 1).reshape(1, 1, 1, c.headDim() / 2);
-                    Tensor x = h;
-                    for (int i = 0; i < c.nLayer(); i++) {
-                        x = block(i, x, cs, sn, cache);
-                    }
-                    for (Tensor[] kv : cache) { // created in this step's scope: keep them for the next step
-                        kv[0].retainReference();
-                        kv[1].retainReference();
-                    }
-                    float[] logits = Ops.toFloats(torch.linear(Ops.rmsNorm(x, p.get("norm.weight"), c.normEps()), p.get("output.weight"))); // [R, 1, V]
-                    long[] next = new long[rows];
-                    for (int j = 0; j < nb; j++) {
-                        float[] l = new float[v];
-                        for (int t = 0; t < v; t++) {
-                            float cond = logits[j * v + t];
-                            l[t] = guided ? logits[(nb + j) * v + t] + (cond - logits[(nb + j) * v + t]) * (float) cfgScale : cond;
-                        }
-                        int tok = draw(l, topK, temperature, rng);
-                        out[j][pos] = tok;
-                        next[j] = tok;
-                        if (guided) {
-                            next[nb + j] = tok;
-                        }
-                    }
-                    if (pos + 1 < n) {
-                        Tensor nh = torch.embedding(p.get("tok_embeddings.weight"), Ops.longs(p.device(), next, rows, 1)); // [R, 1, d]
-                        nh.retainReference(); // outlives this step's scope
-                        if (pos > 0) {
-                            h.close();
-                        }
-                        h = nh;
-                    }
-                }
-            }
-            for (Tensor[] kv : cache) {
-                kv[0].close();
-                kv[1].close();
-            }
-        }
-        return out;
-    }
-
-    /** sample(): logits / max(T, 1e-5) → top-k → softmax → one multinomial draw. */
-    static int draw(float[] logits, int topK, double temperature, Rng rng) {
-        int v = logits.length;
-        double t = Math.max(temperature, 1e-5);
-        double[] z = new double[v];
-        for (int i = 0; i < v; i++) {
-            z[i] = logits[i] / t;
-        }
-        if (topK > 0 && topK < v) {
-            double[] sorted = z.clone();
-            java.util.Arrays.sort(sorted);
-            double kth = sorted[v - topK];
-            for (int i = 0; i < v; i++) {
-                if (z[i] < kth) {
-                    z[i] = Double.NEGATIVE_INFINITY;
-                }
-            }
-        }
-        double max = Double.NEGATIVE_INFINITY;
-        for (double x : z) {
-            max = Math.max(max, x);
-        }
-        double sum = 0;
-        for (int i = 0; i < v; i++) {
-            z[i] = Math.exp(z[i] - max);
-            sum += z[i];
-        }
-        double u = rng.nextDouble() * sum;
-        for (int i = 0; i < v; i++) {
-            u -= z[i];
-            if (u < 0) {
-                return i;
-            }
-        }
-        return v - 1;
     }
 }

@@ -1,8 +1,12 @@
 package io.tessera.train;
 
+import io.tessera.orders.RasterOrder;
+import io.tessera.core.model.LlamaGenWeights;
+import io.tessera.core.model.LlamaGenModel;
+import io.tessera.core.decode.SamplingConfig;
+import io.tessera.core.decode.LlamaGenAdapter;
 import io.tessera.core.io.Images;
 import io.tessera.datasets.FashionMnist;
-import io.tessera.datasets.FmnistClassifier;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
 import io.tessera.core.CheckpointException;
@@ -287,7 +291,7 @@ public final class GptTrainer extends Trainer {
             cls[i] = i / perClass;
         }
         long t0 = System.nanoTime();
-        float[] images = generate(cls, cfgScale, topK, temperature, new Rng(sampleSeed));
+        float[] images = generate(cls, cfgScale, topK, temperature, sampleSeed);
         Path png = cfg.workDir().resolve("gpt_samples.png");
         Images.writePng(png, Images.grid(images, cls.length, 3, FashionMnist.PADDED, perClass, 3, 0x808080));
         progress.message(String.format(Locale.ROOT, "gpt: %d samples (cfg %.2f, top_k %d, T %.2f) in %.0f s → %s",
@@ -295,9 +299,15 @@ public final class GptTrainer extends Trainer {
         reportAgreement(classifierFile, images, cls, progress);
     }
 
-    /** Samples images [n, 3, 32, 32] of the given classes (raster order, KV cache, CFG) and decodes them. */
-    public float[] generate(int[] classes, double cfg, int k, double temp, Rng rng) {
-        int[][] tokens = net.sample(classes, cfg, k, temp, rng);
+    /**
+     * Samples images [n, 3, 32, 32] of the given classes through core's decode loop (raster order, the
+     * libtorch inference session with its KV cache, CFG; image i draws from stream i of {@code seed})
+     * and decodes them with the VQ.
+     */
+    public float[] generate(int[] classes, double cfg, int k, double temp, long seed) {
+        SamplingConfig sampling = new SamplingConfig(temp, k, 1.0, cfg, -1, "constant", false, seed);
+        int[][] tokens = Sampling.generate(params, device, ckpt -> new LlamaGenModel(gpt, new LlamaGenWeights(gpt, ckpt)),
+                LlamaGenAdapter::new, new RasterOrder(), Map.of("name", "raster"), sampling, classes);
         int nt = gpt.blockSize();
         long[] flat = new long[classes.length * nt];
         for (int i = 0; i < classes.length; i++) {

@@ -2,12 +2,9 @@ package io.tessera.train;
 
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
-import io.tessera.core.decode.Rng;
 import io.tessera.core.model.LpdConfig;
 import io.tessera.core.model.LpdWeights;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DoubleOptional;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -184,80 +181,4 @@ public final class LpdNet {
         return h.add(torch.linear(f, p.get(pre + "mlp.fc2.weight"), p.get(pre + "mlp.fc2.bias")));         // [B, L, D]
     }
 
-    /**
-     * Parallel decoding as {@code sample_tokens}: step s generates the cells {@code orders[r][done .. done+g_s)}
-     * from the class and every token generated before (recomputed each step, no KV cache), with classifier-free
-     * guidance on a [classes; null class] batch and the linear schedule cfg_t = 1 + (cfg − 1)·t/N over the
-     * generation index t; temperature and top-k, one multinomial draw per cell on the host from {@code rng}.
-     *
-     * @param orders per image, the N cells in generation order
-     * @param sizes  group sizes (sum N)
-     * @return tokens [classes.length][N] in raster order
-     */
-    public int[][] sample(int[] classes, int[][] orders, int[] sizes, double cfgScale, int topK, double temperature, Rng rng) {
-        int nb = classes.length;
-        boolean guided = cfgScale != 1.0;
-        int rows = guided ? 2 * nb : nb;
-        int n = c.seqLen();
-        int vocab = c.vocabSize();
-        int[][] gen = new int[nb][n]; // tokens in generation order
-        long[] cls = new long[rows];
-        for (int j = 0; j < rows; j++) {
-            cls[j] = j < nb ? classes[j] : c.nullClass();
-        }
-        try (NoGradGuard _ = new NoGradGuard()) {
-            int done = 0;
-            for (int s = 0; s < sizes.length; s++) {
-                int gs = sizes[s];
-                int[] prefix = java.util.Arrays.copyOf(sizes, s + 1);
-                try (PointerScope _ = new PointerScope()) {
-                    Tensor ctxTok = null;
-                    Tensor ctxCell = null;
-                    if (done > 0) {
-                        long[] tok = new long[rows * done];
-                        long[] cell = new long[rows * done];
-                        for (int r = 0; r < rows; r++) {
-                            int img = r % nb;
-                            for (int t = 0; t < done; t++) {
-                                tok[r * done + t] = gen[img][t];
-                                cell[r * done + t] = orders[img][t];
-                            }
-                        }
-                        ctxTok = Ops.longs(p.device(), tok, rows, done);
-                        ctxCell = Ops.longs(p.device(), cell, rows, done);
-                    }
-                    long[] qc = new long[rows * gs];
-                    for (int r = 0; r < rows; r++) {
-                        for (int t = 0; t < gs; t++) {
-                            qc[r * gs + t] = orders[r % nb][done + t];
-                        }
-                    }
-                    Tensor logits = forward(Ops.longs(p.device(), cls, rows), ctxTok, ctxCell, Ops.longs(p.device(), qc, rows, gs),
-                            maskTensor(prefix, s));                                                          // [R, g, V]
-                    float[] lf = Ops.toFloats(logits);
-                    for (int j = 0; j < nb; j++) {
-                        for (int t = 0; t < gs; t++) {
-                            double scale = 1 + (cfgScale - 1) * (done + t) / n;
-                            float[] l = new float[vocab];
-                            int condAt = (j * gs + t) * vocab;
-                            int uncondAt = ((nb + j) * gs + t) * vocab;
-                            for (int v = 0; v < vocab; v++) {
-                                float cond = lf[condAt + v];
-                                l[v] = guided ? lf[uncondAt + v] + (float) scale * (cond - lf[uncondAt + v]) : cond;
-                            }
-                            gen[j][done + t] = GptNet.draw(l, topK, temperature, rng);
-                        }
-                    }
-                }
-                done += gs;
-            }
-        }
-        int[][] out = new int[nb][n];
-        for (int j = 0; j < nb; j++) {
-            for (int t = 0; t < n; t++) {
-                out[j][orders[j][t]] = gen[j][t];
-            }
-        }
-        return out;
-    }
 }

@@ -1,17 +1,20 @@
 package io.tessera.train;
 
+import io.tessera.core.spi.OrderScheduler;
+import io.tessera.orders.RandomOrder;
+import io.tessera.core.model.LpdWeights;
+import io.tessera.core.model.LpdModel;
+import io.tessera.core.decode.SamplingConfig;
+import io.tessera.core.decode.LpdAdapter;
 import io.tessera.core.io.Images;
 import io.tessera.datasets.FashionMnist;
-import io.tessera.datasets.FmnistClassifier;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
 import io.tessera.core.config.ConfigNode;
 import io.tessera.core.decode.Rng;
 import io.tessera.core.model.LpdConfig;
-import io.tessera.core.spi.GridSize;
 import io.tessera.orders.GroupSchedules;
 import io.tessera.orders.LpdOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -304,27 +307,24 @@ public final class LpdTrainer extends Trainer {
 
     /**
      * Samples images [n, 3, 32, 32] of the given classes in {@code steps} parallel steps (LPD group sizes;
-     * the configured order: LPD's locality-aware order or a uniformly random one, per image) and decodes them.
+     * the configured order: LPD's locality-aware order or a uniformly random one, per image) through core's
+     * decode loop on the libtorch inference session, and decodes them.
      */
     public float[] generate(int[] classes, int steps, double cfg, int k, double temp, long seed) {
-        int n = lpd.seqLen();
-        int[] sizes = GroupSchedules.lpd(n, steps);
-        GridSize grid = GridSize.square(lpd.grid());
-        int[][] orders = new int[classes.length][];
-        for (int i = 0; i < classes.length; i++) {
-            Rng r = Rng.stream(seed, i);
-            if (sampleOrder.equals("lpd")) {
-                orders[i] = LpdOrder.order(grid, sizes, proximity, repulsion, r);
-            } else {
-                int[] perm = new int[n];
-                for (int t = 0; t < n; t++) {
-                    perm[t] = t;
-                }
-                r.shuffle(perm);
-                orders[i] = perm;
-            }
+        Map<String, Object> order = new LinkedHashMap<>();
+        order.put("name", sampleOrder);
+        order.put("steps", steps);
+        if (sampleOrder.equals("lpd")) {
+            order.put("proximity_threshold", proximity);
+            order.put("repulsion", repulsion);
+        } else {
+            order.put("schedule", "lpd");
         }
-        int[][] tokens = net.sample(classes, orders, sizes, cfg, k, temp, new Rng(seed));
+        OrderScheduler scheduler = sampleOrder.equals("lpd") ? new LpdOrder() : new RandomOrder();
+        // lpd.py's guidance: cfg_t = 1 + (cfg − 1)·t/N over the generation index t
+        SamplingConfig sampling = new SamplingConfig(temp, k, 1.0, cfg, -1, "linear", false, seed);
+        int[][] tokens = Sampling.generate(params, device, ckpt -> new LpdModel(lpd, new LpdWeights(lpd, ckpt)),
+                LpdAdapter::new, scheduler, order, sampling, classes);
         return data.decode(device, tokens);
     }
 }

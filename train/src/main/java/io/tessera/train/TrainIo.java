@@ -1,31 +1,18 @@
 package io.tessera.train;
 
-import io.tessera.core.CheckpointException;
 import io.tessera.core.TesseraException;
-import io.tessera.core.checkpoint.DType;
 import io.tessera.core.checkpoint.MemoryCheckpoint;
 import io.tessera.core.checkpoint.Tensor;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * File I/O of the trainers: safetensors writing and reading, atomic replacement, hashing.
