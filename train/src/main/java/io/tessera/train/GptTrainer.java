@@ -9,16 +9,11 @@ import io.tessera.core.io.Images;
 import io.tessera.datasets.FashionMnist;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
-import io.tessera.core.CheckpointException;
-import io.tessera.core.checkpoint.MemoryCheckpoint;
 import io.tessera.core.checkpoint.Tensor;
 import io.tessera.core.config.ConfigNode;
 import io.tessera.core.decode.Rng;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.pipeline.ModelLoader;
-import io.tessera.core.model.VqConfig;
-import io.tessera.core.model.VqWeights;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,8 +49,7 @@ public final class GptTrainer extends Trainer {
     private final long sampleSeed;
     private final Path classifierFile;
     private LlamaGenConfig gpt;
-    private VqNet vq;
-    private ParamStore vqParams;
+    private VqTokens data;
     private int[] trainTokens; // [n, N]
     private int[] trainLabels;
     private int[] testTokens;
@@ -126,79 +120,13 @@ public final class GptTrainer extends Trainer {
 
     @Override
     protected void prepare(Progress progress) {
-        if (!Files.exists(vqFile)) {
-            throw new CheckpointException(vqFile + ": VQ tokenizer not found (train it first: kind vq); tokenizer.checkpoint in " + cfg.source());
-        }
-        MemoryCheckpoint vqCkpt = TrainIo.loadSafetensors(vqFile);
-        VqConfig vc = VqTrainer.vqConfigFromMetadata(vqCkpt.metadata(), vqFile.toString());
-        new VqWeights(vc, vqCkpt); // the decode path is in the official layout
-        gpt = readGptConfig(modelNode, vc.codebookSize());
+        data = VqTokens.load(cfg, vqFile, cacheFile, device, "gpt", progress);
+        gpt = readGptConfig(modelNode, data.vqConfig().codebookSize());
         modelNode.rejectUnknown(); // every model field has been read now: a typo is an error, not a default
-        vqParams = new ParamStore(device);
-        vq = new VqNet(vc, vqParams);
-        vqParams.load(vqCkpt, "");
-        String sha = TrainIo.sha256(vqFile);
-        String key = sha + "/" + cfg.trainLimit() + "/" + cfg.testLimit();
-        Map<String, Tensor> cached = null;
-        if (Files.exists(cacheFile)) {
-            MemoryCheckpoint c = TrainIo.loadSafetensors(cacheFile);
-            if (key.equals(c.metadata().get("key"))) {
-                cached = c.tensors();
-                progress.message("gpt: tokens from cache " + cacheFile);
-            }
-        }
-        if (cached == null) {
-            long t0 = System.nanoTime();
-            FashionMnist train = FashionMnist.load(cfg.dataDir(), true).limit(cfg.trainLimit());
-            FashionMnist test = FashionMnist.load(cfg.dataDir(), false).limit(cfg.testLimit());
-            Map<String, Tensor> m = new LinkedHashMap<>();
-            tokenize(train, "train", m, progress);
-            tokenize(test, "test", m, progress);
-            TrainIo.saveSafetensors(cacheFile, m, Map.of("key", key, "vq", vqFile.toString()));
-            progress.message(String.format(Locale.ROOT, "gpt: tokenised %d + %d images in %.0f s → %s",
-                    train.size(), test.size(), (System.nanoTime() - t0) / 1e9, cacheFile));
-            cached = m;
-        }
-        trainTokens = ints(cached.get("train.tokens"));
-        trainLabels = ints(cached.get("train.labels"));
-        testTokens = ints(cached.get("test.tokens"));
-        testLabels = ints(cached.get("test.labels"));
-    }
-
-    private static int[] ints(Tensor t) {
-        int[] out = new int[(int) t.numel()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (int) t.getLong(i);
-        }
-        return out;
-    }
-
-    private void tokenize(FashionMnist data, String split, Map<String, Tensor> out, Progress progress) {
-        int n = data.size();
-        int nt = gpt.blockSize();
-        int[] tokens = new int[n * nt];
-        int[] labels = new int[n];
-        int bs = 200;
-        for (int start = 0; start < n; start += bs) {
-            int b = Math.min(bs, n - start);
-            int[] idx = new int[b];
-            for (int j = 0; j < b; j++) {
-                idx[j] = start + j;
-                labels[start + j] = data.label(start + j);
-            }
-            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
-                org.bytedeco.pytorch.Tensor x = Ops.floats(device, data.images(idx, null), b, 3, FashionMnist.PADDED, FashionMnist.PADDED);
-                long[] codes = Ops.toLongs(vq.quantize(vq.encode(x), 0).indices()); // [b, N]
-                for (int i = 0; i < codes.length; i++) {
-                    tokens[start * nt + i] = (int) codes[i];
-                }
-            }
-            if ((start / bs) % 50 == 49) {
-                progress.message("gpt: tokenising " + split + " " + (start + b) + "/" + n);
-            }
-        }
-        out.put(split + ".tokens", io.tessera.core.checkpoint.Tensor.ofInts(split + ".tokens", new long[] {n, nt}, tokens));
-        out.put(split + ".labels", io.tessera.core.checkpoint.Tensor.ofInts(split + ".labels", new long[] {n}, labels));
+        trainTokens = data.trainTokens();
+        trainLabels = data.trainLabels();
+        testTokens = data.testTokens();
+        testLabels = data.testLabels();
     }
 
     @Override
@@ -308,16 +236,6 @@ public final class GptTrainer extends Trainer {
         SamplingConfig sampling = new SamplingConfig(temp, k, 1.0, cfg, -1, "constant", false, seed);
         int[][] tokens = Sampling.generate(params, device, ckpt -> new LlamaGenModel(gpt, new LlamaGenWeights(gpt, ckpt)),
                 LlamaGenAdapter::new, new RasterOrder(), Map.of("name", "raster"), sampling, classes);
-        int nt = gpt.blockSize();
-        long[] flat = new long[classes.length * nt];
-        for (int i = 0; i < classes.length; i++) {
-            for (int t = 0; t < nt; t++) {
-                flat[i * nt + t] = tokens[i][t];
-            }
-        }
-        try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
-            org.bytedeco.pytorch.Tensor idx = Ops.longs(device, flat, classes.length, nt);
-            return Ops.toFloats(vq.decode(vq.lookup(idx, gpt.grid())));
-        }
+        return data.decode(device, tokens);
     }
 }
