@@ -213,11 +213,7 @@ public final class GptTrainer extends Trainer {
         if (perClass == 0) {
             return;
         }
-        int classes = gpt.numClasses();
-        int[] cls = new int[classes * perClass];
-        for (int i = 0; i < cls.length; i++) {
-            cls[i] = i / perClass;
-        }
+        int[] cls = sampleClasses(gpt.numClasses(), perClass);
         long t0 = System.nanoTime();
         float[] images = generate(cls, cfgScale, topK, temperature, sampleSeed);
         Path png = cfg.workDir().resolve("gpt_samples.png");

@@ -291,11 +291,7 @@ public final class LpdTrainer extends Trainer {
         if (perClass == 0) {
             return;
         }
-        int classes = lpd.numClasses();
-        int[] cls = new int[classes * perClass];
-        for (int i = 0; i < cls.length; i++) {
-            cls[i] = i / perClass;
-        }
+        int[] cls = sampleClasses(lpd.numClasses(), perClass);
         long t0 = System.nanoTime();
         float[] images = generate(cls, sampleSteps, cfgScale, topK, temperature, sampleSeed);
         Path png = cfg.workDir().resolve("lpd_samples.png");

@@ -74,6 +74,15 @@ public abstract class Trainer {
     protected void afterExport(Progress progress) {
     }
 
+    /** The classes of the sanity samples: {@code perClass} images of every class, one row per class. */
+    protected static int[] sampleClasses(int classes, int perClass) {
+        int[] cls = new int[classes * perClass];
+        for (int i = 0; i < cls.length; i++) {
+            cls[i] = i / perClass;
+        }
+        return cls;
+    }
+
     /**
      * With a classifier file (the {@code sample.classifier} of a GPT or LPD run) that exists: one message
      * with the share of {@code images} [n, 3, 32, 32] the classifier puts in their conditioning class.
