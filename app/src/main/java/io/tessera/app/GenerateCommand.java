@@ -1,5 +1,7 @@
 package io.tessera.app;
 
+import io.tessera.core.io.ProgressBars;
+import io.tessera.core.io.Images;
 import io.tessera.core.decode.Generator;
 import io.tessera.core.pipeline.Pipeline;
 import io.tessera.core.pipeline.PipelineSpec;
@@ -104,7 +106,7 @@ public final class GenerateCommand implements Callable<Integer> {
             int cells = p.adapter().grid().cells();
             long t0 = System.nanoTime();
             Generator.Result r;
-            try (ProgressBar bar = Progress.bar("generate", (long) all.length * cells, "tok", err)) {
+            try (ProgressBar bar = ProgressBars.bar("generate", (long) all.length * cells, "tok", err)) {
                 r = p.generate(all, batch, (done, total) -> bar.stepTo(done));
             }
             long t1 = System.nanoTime();
@@ -112,7 +114,7 @@ public final class GenerateCommand implements Callable<Integer> {
             long t2 = System.nanoTime();
             int size = p.imageSize();
             try (AtomicFiles.Outputs files = AtomicFiles.outputs()) { // the PNG and the tokens: both or neither
-                files.png(out, Pixels.grid(images, all.length, 3, size, cls.size()));
+                files.png(out, Images.grid(images, all.length, 3, size, cls.size(), 1, 0xffffff));
                 if (tokensOut != null) {
                     int[] flat = new int[all.length * cells];
                     for (int i = 0; i < all.length; i++) {

@@ -1,8 +1,8 @@
 package io.tessera.app;
 
-import io.tessera.torch.train.Progress;
-import io.tessera.torch.train.TrainResult;
-import io.tessera.torch.train.Trainers;
+import io.tessera.train.Progress;
+import io.tessera.train.TrainResult;
+import io.tessera.train.Trainers;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -11,7 +11,7 @@ import io.tessera.core.checkpoint.SafetensorsWriter;
 import io.tessera.core.checkpoint.Tensor;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.VqConfig;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

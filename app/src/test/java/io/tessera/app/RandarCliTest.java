@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tessera.core.checkpoint.SafetensorsWriter;
 import io.tessera.core.decode.RandarGolden;
 import io.tessera.core.model.LlamaGenConfig;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;

@@ -197,7 +197,7 @@ public final class AbBench {
     }
 
     private static ForwardBatch batch(int rows, int from, int to, int cap) {
-        return io.tessera.core.testing.SyntheticPasses.raster(rows, from, to - from, cap);
+        return io.tessera.core.spi.SyntheticPasses.raster(rows, from, to - from, cap);
     }
 
     private static void vq(ComputeBackend a, ComputeBackend b, int threads, int rounds, DType dt) {

@@ -133,7 +133,7 @@ public final class CpuBench {
     }
 
     private static ForwardBatch batch(int rows, int from, int to, int cap) {
-        return io.tessera.core.testing.SyntheticPasses.raster(rows, from, to - from, cap);
+        return io.tessera.core.spi.SyntheticPasses.raster(rows, from, to - from, cap);
     }
 
     private static void vq(int threads) {

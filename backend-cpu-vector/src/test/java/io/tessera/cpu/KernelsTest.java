@@ -134,18 +134,6 @@ class KernelsTest {
     }
 
     @Test
-    void pixelsTruncateLikeTheFidScript() {
-        assertEquals(0, Pixels.toRgb8(-1.5f));
-        assertEquals(0, Pixels.toRgb8(-1f)); // 127.5·−1 + 128 = 0.5 → 0
-        assertEquals(128, Pixels.toRgb8(0f));
-        assertEquals(255, Pixels.toRgb8(1f)); // 255.5 → clamp 255
-        assertEquals(191, Pixels.toRgb8(0.5f)); // 191.75 → 191
-        assertEquals(0, Pixels.toRgb8(Float.NaN));
-        byte[] rgb = Pixels.toRgb8(new float[] {0f, 1f, -1f, 0.5f, 0f, 0f}, 1, 1, 2);
-        assertArrayEquals(new byte[] {(byte) 128, 0, (byte) 128, (byte) 255, (byte) 191, (byte) 128}, rgb);
-    }
-
-    @Test
     void layerNormMatchesScalarAndTheDoubleFormula() {
         for (int n : SIZES) {
             float[] x = TestTensors.gaussian(n * 3L, n);

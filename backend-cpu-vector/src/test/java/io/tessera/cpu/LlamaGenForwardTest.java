@@ -15,7 +15,7 @@ import io.tessera.core.model.LlamaGenWeights;
 import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,7 +48,7 @@ class LlamaGenForwardTest {
      * token j−1 at position j / slot j; causal mask (slot ≤ own slot).
      */
     static ForwardBatch sequence(int rows, int from, int to, int capacity) {
-        return io.tessera.core.testing.SyntheticPasses.raster(rows, from, to - from, capacity,
+        return io.tessera.core.spi.SyntheticPasses.raster(rows, from, to - from, capacity,
                 (row, j) -> j == 0 ? CLASSES[row] : TOKENS[row][j - 1]);
     }
 

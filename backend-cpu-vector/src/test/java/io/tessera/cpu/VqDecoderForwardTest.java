@@ -8,7 +8,7 @@ import io.tessera.core.checkpoint.DType;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.spi.VqDecoderSession;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import org.junit.jupiter.api.Test;
 
 /** The VQ decoder on a tiny random config: codebook 64×8, z 32, ch 32, ch_mult [1, 2], 2 res blocks per level. */

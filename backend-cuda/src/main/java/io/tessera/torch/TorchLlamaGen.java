@@ -101,25 +101,10 @@ final class TorchLlamaGen implements GptSession {
         return owned.keep(TorchTensors.upload(t, device, dtype));
     }
 
-    /**
-     * {@code precompute_freqs_cis_2d(grid, head_dim, base, cls_token_num=1)} with the same float32
-     * ops: θ_j = 1 / base^(2j / (hd/2)) for j &lt; hd/4; pair m &lt; hd/4 rotates by y·θ_m, pair m ≥ hd/4
-     * by x·θ_(m−hd/4); cell k = (y, x) = (k / grid, k % grid) is row 1 + k; row 0 (class) is zeros.
-     */
+    /** Core's {@link io.tessera.core.model.Rope2d} as the official {@code freqs_cis}: [1 + grid², hd/2, 2] float32 (cos, sin). */
     static Tensor freqsCis2d(int grid, int headDim, float base) {
-        int half = headDim / 2;
-        TensorOptions i64 = new TensorOptions(ScalarType.Long);
-        Tensor exponents = torch.arange(new Scalar(0L), new Scalar((long) half), new Scalar(2L), i64)
-                .narrow(0, 0, half / 2).to(ScalarType.Float).div(new Scalar((long) half));
-        Tensor freqs = torch.pow(new Scalar((double) base), exponents).reciprocal();              // [hd/4]
-        Tensor t = torch.arange(new Scalar((long) grid), i64);
-        Tensor angles = torch.outer(t, freqs);                                                     // [grid, hd/4]
-        Tensor byRow = angles.unsqueeze(1).expand(grid, grid, half / 2);                          // y·θ
-        Tensor byCol = angles.unsqueeze(0).expand(grid, grid, half / 2);                          // x·θ
-        Tensor grid2d = torch.cat(new TensorVector(byRow, byCol), -1);                            // [grid, grid, hd/2]
-        Tensor cache = torch.stack(new TensorVector(grid2d.cos(), grid2d.sin()), -1).flatten(0, 1); // [grid², hd/2, 2]
-        Tensor cls = torch.zeros(new long[] {1, half, 2}, new TensorOptions(ScalarType.Float));
-        return torch.cat(new TensorVector(cls, cache), 0).contiguous();
+        io.tessera.core.model.Rope2d t = io.tessera.core.model.Rope2d.of(grid, headDim, base);
+        return Tensor.create(t.interleaved(), t.positions(), t.pairs(), 2);
     }
 
     @Override

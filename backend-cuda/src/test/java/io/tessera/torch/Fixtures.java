@@ -11,7 +11,7 @@ import io.tessera.core.model.VqWeights;
 import io.tessera.core.spi.BackendOptions;
 import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.util.Map;
 
 /** Tiny models, options and batch builders shared by the tests. */

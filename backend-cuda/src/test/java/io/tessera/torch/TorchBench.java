@@ -5,7 +5,7 @@ import io.tessera.core.model.VqConfig;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.VqDecoderSession;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -52,7 +52,7 @@ class TorchBench {
     }
 
     private static ForwardBatch pass(int rows, int first, int length, int cap) {
-        return io.tessera.core.testing.SyntheticPasses.raster(rows, first, length, cap);
+        return io.tessera.core.spi.SyntheticPasses.raster(rows, first, length, cap);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.tessera.torch;
 
+import io.tessera.core.contract.RequiresCuda;
 import static io.tessera.torch.Fixtures.Entry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,13 +11,12 @@ import io.tessera.core.spi.BackendOptions;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.VqDecoderSession;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 
-/** CUDA against the CPU; runs only where libtorch sees a GPU (requirement: TorchInfo#cudaAvailable). */
-@EnabledIf("io.tessera.torch.TorchInfo#cudaAvailable")
-class TorchCudaTest {
+/** CUDA against the CPU; skipped, with core's one named reason ({@link RequiresCuda}), where libtorch sees no GPU. */
+@RequiresCuda
+class TorchCudaTest implements RequiresCuda.Probe {
     private static final TorchBackend BACKEND = new TorchBackend();
     private static final int CAP = 17;
 
@@ -68,5 +68,10 @@ class TorchCudaTest {
         }
         assertEquals(cpu.length, gpu.length);
         assertTrue(Fixtures.relErr(gpu, cpu) < 1e-4, "relative error " + Fixtures.relErr(gpu, cpu));
+    }
+
+    @Override
+    public boolean cudaAvailable() {
+        return TorchInfo.cudaAvailable();
     }
 }

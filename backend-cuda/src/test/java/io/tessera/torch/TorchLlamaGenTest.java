@@ -14,7 +14,7 @@ import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

@@ -20,7 +20,7 @@ import io.tessera.core.model.LpdWeights;
 import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

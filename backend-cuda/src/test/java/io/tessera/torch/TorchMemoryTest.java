@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.VqDecoderSession;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

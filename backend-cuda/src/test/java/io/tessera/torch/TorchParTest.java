@@ -19,7 +19,7 @@ import io.tessera.core.model.ParWeights;
 import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.tessera.orders;
 
+import io.tessera.core.io.Npy;
 import io.tessera.core.ConfigException;
 import io.tessera.core.config.ConfigNode;
 import io.tessera.core.spi.GridSize;

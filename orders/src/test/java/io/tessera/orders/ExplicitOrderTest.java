@@ -1,5 +1,6 @@
 package io.tessera.orders;
 
+import io.tessera.core.io.Npy;
 import static io.tessera.orders.OrderTesting.assertConfigError;
 import static io.tessera.orders.OrderTesting.options;
 import static io.tessera.orders.OrderTesting.trace;
@@ -41,7 +42,7 @@ class ExplicitOrderTest {
         GridSize grid = new GridSize(3, 5);
         int[] cells = {14, 0, 7, 3, 2, 1, 4, 5, 6, 8, 9, 10, 11, 12, 13};
         Path int32 = dir.resolve("order32.npy");
-        Npy.writeInts(int32, cells);
+        Npy.writeInt32(int32, cells, cells.length);
         OrderTrace t = trace(order, grid, 0, "file", int32.toString(), "group_sizes", List.of(1, 2, 12));
         assertArrayEquals(new int[] {1, 2, 12}, t.tokensPerPass());
         assertEquals(Group.of(0, 7), t.groups().get(1));
@@ -86,7 +87,7 @@ class ExplicitOrderTest {
         assertConfigError("order.file: is required", () -> order.plan(grid, options("explicit"), 0));
 
         Path npy = dir.resolve("cells.npy");
-        Npy.writeInts(npy, new int[] {0, 1, 2, 3});
+        Npy.writeInt32(npy, new int[] {0, 1, 2, 3}, 4);
         assertConfigError("order.group_sizes: is required with a .npy file",
                 () -> order.plan(grid, options("explicit", "file", npy.toString()), 0));
         assertConfigError("order.group_sizes: must sum to the number of grid cells 4, got 3",
@@ -101,7 +102,7 @@ class ExplicitOrderTest {
         assertTrue(e.getMessage().contains("int32 or int64"));
 
         Path small = dir.resolve("small.npy");
-        Npy.writeInts(small, new int[] {0, 1, 2});
+        Npy.writeInt32(small, new int[] {0, 1, 2}, 3);
         assertConfigError("order.file: " + small + ": has 3 cells, the 2x2 grid has 4",
                 () -> order.plan(grid, options("explicit", "file", small.toString(), "group_sizes", List.of(4)), 0));
 

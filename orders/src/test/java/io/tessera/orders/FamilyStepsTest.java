@@ -25,7 +25,7 @@ import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.ModelSpec;
 import io.tessera.core.spi.OrderScheduler;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -3,6 +3,7 @@ package io.tessera.orders;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.tessera.core.io.Npy;
 import io.tessera.core.ConfigException;
 import io.tessera.core.spi.GridSize;
 import java.io.IOException;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tessera.core.io.Npy;
 import io.tessera.core.spi.GridSize;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -7,7 +7,7 @@ import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
 import io.tessera.core.pipeline.CheckpointRef;
 import io.tessera.core.spi.ImageTokenizer;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.nio.file.Path;
 import java.util.List;
 import org.pf4j.Extension;

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * {@link FeatureExtractor}: penultimate-layer features for the Fréchet distance, argmax of the 10
  * logits as the predicted class. Images must be 32×32 (the padded Fashion-MNIST size).
  *
- * <p>The network runs in libtorch ({@code io.tessera.torch.train.FmnistClassifier}) or, with device
+ * <p>The network runs in libtorch ({@code io.tessera.datasets.FmnistClassifier}) or, with device
  * {@code java}, in plain Java ({@code ClassifierJava}); both read the same name map.
  */
 public final class ClassifierFeatures implements FeatureExtractor {
@@ -66,11 +66,11 @@ public final class ClassifierFeatures implements FeatureExtractor {
     private static Net loadNet(Path file, String device) {
         if (device.equals("java")) {
             io.tessera.core.checkpoint.Checkpoint ckpt = io.tessera.core.checkpoint.Checkpoints.open(file);
-            io.tessera.torch.train.ClassifierJava m = new io.tessera.torch.train.ClassifierJava(ckpt);
+            io.tessera.datasets.ClassifierJava m = new io.tessera.datasets.ClassifierJava(ckpt);
             return new Net() {
                 @Override
                 public Output forward(float[] images, int n) {
-                    io.tessera.torch.train.FmnistClassifier.Result r = m.forward(images, n);
+                    io.tessera.datasets.FmnistClassifier.Result r = m.forward(images, n);
                     return new Output(r.logits(), r.features(), r.featureDim());
                 }
 
@@ -80,11 +80,11 @@ public final class ClassifierFeatures implements FeatureExtractor {
                 }
             };
         }
-        io.tessera.torch.train.FmnistClassifier m = io.tessera.torch.train.FmnistClassifier.load(file, device);
+        io.tessera.datasets.FmnistClassifier m = io.tessera.datasets.FmnistClassifier.load(file, device);
         return new Net() {
             @Override
             public Output forward(float[] images, int n) {
-                io.tessera.torch.train.FmnistClassifier.Result r = m.forward(images, n);
+                io.tessera.datasets.FmnistClassifier.Result r = m.forward(images, n);
                 return new Output(r.logits(), r.features(), r.featureDim());
             }
 
@@ -116,17 +116,7 @@ public final class ClassifierFeatures implements FeatureExtractor {
         }
         Output o = forward(images, n);
         dim = o.featureDim();
-        int[] predicted = new int[n];
-        for (int i = 0; i < n; i++) {
-            int best = 0;
-            for (int c = 1; c < CLASSES; c++) {
-                if (o.logits()[i * CLASSES + c] > o.logits()[i * CLASSES + best]) {
-                    best = c;
-                }
-            }
-            predicted[i] = best;
-        }
-        return new Features(o.features(), predicted, n, o.featureDim());
+        return new Features(o.features(), io.tessera.datasets.FmnistClassifier.argmax(o.logits(), n), n, o.featureDim());
     }
 
     private Output forward(float[] images, int n) {

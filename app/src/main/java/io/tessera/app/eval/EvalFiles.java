@@ -1,8 +1,6 @@
 package io.tessera.app.eval;
 
 import io.tessera.app.AtomicFiles;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -29,22 +27,6 @@ public final class EvalFiles {
             sink.write(data, 0, data.length);
             sink.commit();
         }
-    }
-
-    /** The NumPy 1.0 header (magic, version, length, dict padded to a multiple of 64 bytes). */
-    static byte[] npyHeader(String descr, int... shape) {
-        StringBuilder dims = new StringBuilder();
-        for (int i = 0; i < shape.length; i++) {
-            dims.append(i == 0 ? "" : ", ").append(shape[i]);
-        }
-        String tuple = shape.length == 1 ? "(" + dims + ",)" : "(" + dims + ")";
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + tuple + ", }";
-        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
-        byte[] text = (dict + " ".repeat(pad) + "\n").getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer b = ByteBuffer.allocate(10 + text.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0).putShort((short) text.length);
-        b.put(text);
-        return b.array();
     }
 
     /** UTF-8 text. */
@@ -74,10 +56,5 @@ public final class EvalFiles {
             return Long.toString((long) v);
         }
         return Double.toString(v);
-    }
-
-    /** PNG of a rendered image. */
-    static void png(Path target, java.awt.image.RenderedImage image) {
-        AtomicFiles.png(target, image);
     }
 }

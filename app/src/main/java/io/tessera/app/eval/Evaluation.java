@@ -1,7 +1,8 @@
 package io.tessera.app.eval;
 
-import io.tessera.app.Pixels;
-import io.tessera.app.Progress;
+import io.tessera.core.io.ProgressBars;
+import io.tessera.core.io.Npy;
+import io.tessera.core.io.Images;
 import io.tessera.app.AtomicFiles;
 import io.tessera.core.ConfigException;
 import io.tessera.core.TesseraException;
@@ -12,6 +13,8 @@ import io.tessera.core.pipeline.PipelineSpec;
 import io.tessera.core.plugin.PluginRegistry;
 import io.tessera.core.spi.GridSize;
 import io.tessera.core.spi.OrderScheduler;
+import io.tessera.datasets.FashionMnist;
+import io.tessera.datasets.FmnistClassifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +32,7 @@ import me.tongfei.progressbar.ProgressBar;
  * <p>Per order: a pipeline is opened with the order replacing the pipeline's {@code order:} section;
  * {@code warmup} images are generated untimed; then {@code samples} images (class {@code i mod
  * numClasses} for image i) are generated in one timed call (generation only), decoded in batches
- * (timed separately), quantised to uint8 with {@link Pixels#toByte} and streamed to
+ * (timed separately), quantised to uint8 with {@link Images#toByte} and streamed to
  * {@code samples-<order>.npz}; the extractor sees the quantised images, as an evaluator reading the
  * npz would. Orders the model's family cannot run are reported as skipped with the reason; an
  * invalid order spec aborts before any work.
@@ -128,8 +131,8 @@ public final class Evaluation {
             seed = base.sampling().seed();
             model = base.model().family() + ", grid " + grid + ", " + imageSize + " px";
             backendName = base.backend().name();
-            if (extractor != null && imageSize != FashionMnist.SIZE) {
-                throw new ConfigException("--classifier: the reference data are " + FashionMnist.SIZE + "×" + FashionMnist.SIZE
+            if (extractor != null && imageSize != FashionMnist.PADDED) {
+                throw new ConfigException("--classifier: the reference data are " + FashionMnist.PADDED + "×" + FashionMnist.PADDED
                         + " Fashion-MNIST images, but this pipeline makes " + imageSize + "×" + imageSize + " images");
             }
             Set<String> labels = new HashSet<>();
@@ -167,21 +170,22 @@ public final class Evaluation {
         float[] realSheet = null;
         if (extractor != null) {
             int limit = settings.referenceSamples();
-            float[] test = FashionMnist.images(settings.referenceDir(), FashionMnist.Split.TEST, limit);
-            int[] testLabels = FashionMnist.labels(settings.referenceDir(), FashionMnist.Split.TEST, limit);
-            float[] train = FashionMnist.images(settings.referenceDir(), FashionMnist.Split.TRAIN, limit);
-            int per = 3 * FashionMnist.SIZE * FashionMnist.SIZE;
+            FashionMnist testSet = reference(settings.referenceDir(), false, limit);
+            float[] test = testSet.images();
+            int[] testLabels = testSet.labels();
+            float[] train = reference(settings.referenceDir(), true, limit).images();
+            int per = 3 * FashionMnist.PADDED * FashionMnist.PADDED;
             int nTest = test.length / per;
             int nTrain = train.length / per;
             if (nTest < 2 || nTrain < 2) {
                 throw new ConfigException("--reference-data " + settings.referenceDir() + ": needs ≥ 2 images per split, found "
                         + nTrain + " train and " + nTest + " test");
             }
-            Extracted te = extract(test, nTest, FashionMnist.SIZE);
-            Extracted tr = extract(train, nTrain, FashionMnist.SIZE);
+            Extracted te = extract(test, nTest, FashionMnist.PADDED);
+            Extracted tr = extract(train, nTrain, FashionMnist.PADDED);
             reference = Gaussian.of(te.features, nTest, te.dim);
             floor = new RealDataFloor(Gaussian.of(tr.features, nTrain, tr.dim).frechetDistance(reference),
-                    accuracy(te.predicted, testLabels), nTrain, nTest);
+                    FmnistClassifier.agreement(te.predicted, testLabels), nTrain, nTest);
             realSheet = firstOfEachClass(test, testLabels, per);
         }
         // 3. The sweep.
@@ -193,7 +197,7 @@ public final class Evaluation {
         long runnable = planned.stream().filter(p -> p.skipReason() == null).count();
         List<OrderResult> results = new ArrayList<>();
         List<float[]> sheetImages = new ArrayList<>();
-        try (ProgressBar bar = Progress.bar("eval", runnable * (warm + classes.length) * grid.cells(), "tok", err)) {
+        try (ProgressBar bar = ProgressBars.bar("eval", runnable * (warm + classes.length) * grid.cells(), "tok", err)) {
             long[] offset = {0};
             for (Planned p : planned) {
                 if (p.skipReason() != null) {
@@ -213,10 +217,10 @@ public final class Evaluation {
         Path out = settings.out();
         EvalFiles.text(out.resolve("results.csv"), ResultTable.csv(report));
         EvalFiles.text(out.resolve("results.json"), ResultTable.json(report, settings));
-        AtomicFiles.png(out.resolve("samples.png"), SampleSheet.render(report, sheetImages, realSheet, SHEET_COLUMNS));
-        AtomicFiles.png(out.resolve("latency.png"), Plots.latency(report));
+        Images.writePng(out.resolve("samples.png"), SampleSheet.render(report, sheetImages, realSheet, SHEET_COLUMNS));
+        Images.writePng(out.resolve("latency.png"), Plots.latency(report));
         if (floor != null) {
-            AtomicFiles.png(out.resolve("quality.png"), Plots.quality(report));
+            Images.writePng(out.resolve("quality.png"), Plots.quality(report));
         }
         return report;
     }
@@ -253,14 +257,12 @@ public final class Evaluation {
                     long d0 = System.nanoTime();
                     float[] images = pipe.decode(chunk);
                     decodeNanos += System.nanoTime() - d0;
-                    byte[] hwc = new byte[b * plane * 3];
+                    byte[] hwc = Images.toRgb8(images, b, size, size);
                     float[] quantised = new float[b * 3 * plane];
                     for (int i = 0; i < b; i++) {
                         for (int c = 0; c < 3; c++) {
                             for (int q = 0; q < plane; q++) {
-                                int v = Pixels.toByte(images[(i * 3 + c) * plane + q]);
-                                hwc[(i * plane + q) * 3 + c] = (byte) v;
-                                quantised[(i * 3 + c) * plane + q] = v / 127.5f - 1f;
+                                quantised[(i * 3 + c) * plane + q] = (hwc[(i * plane + q) * 3 + c] & 0xff) / 127.5f - 1f;
                             }
                         }
                     }
@@ -287,13 +289,13 @@ public final class Evaluation {
                 System.arraycopy(r.tokens()[i], 0, flat, i * cells, cells);
                 passes += r.passes()[i];
             }
-            AtomicFiles.npyInt32(settings.out().resolve(tokensName), flat, n, grid.height(), grid.width());
+            Npy.writeInt32(settings.out().resolve(tokensName), flat, n, grid.height(), grid.width());
             sheetImages.add(sheet);
             double fd = Double.NaN;
             double acc = Double.NaN;
             if (extractor != null) {
                 fd = Gaussian.of(features, n, dim).frechetDistance(reference);
-                acc = accuracy(predicted, classes);
+                acc = FmnistClassifier.agreement(predicted, classes);
             }
             int batches = (n + settings.batch() - 1) / settings.batch();
             return new OrderResult(p.order().label(), null, n, (double) passes / n, (double) cells * n / passes,
@@ -326,16 +328,6 @@ public final class Evaluation {
             System.arraycopy(f.predicted(), 0, predicted, start, b);
         }
         return new Extracted(features, predicted, dim);
-    }
-
-    private static double accuracy(int[] predicted, int[] truth) {
-        int hit = 0;
-        for (int i = 0; i < predicted.length; i++) {
-            if (predicted[i] == truth[i]) {
-                hit++;
-            }
-        }
-        return (double) hit / predicted.length;
     }
 
     /** Up to {@link #SHEET_COLUMNS} images, the first test image of each class 0, 1, 2, … */
@@ -384,5 +376,16 @@ public final class Evaluation {
     /** A file-name-safe form of an order label: {@code zipar:window=4} → {@code zipar_window-4}. */
     static String slug(String label) {
         return label.replace('=', '-').replaceAll("[^A-Za-z0-9.-]", "_");
+    }
+
+    /** The first {@code limit} images of a split of {@code --reference-data}; errors name the flag. */
+    private static FashionMnist reference(Path dir, boolean train, int limit) {
+        try {
+            return FashionMnist.load(dir, train).limit(limit);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (TesseraException e) {
+            throw new ConfigException("--reference-data " + e.getMessage(), e);
+        }
     }
 }

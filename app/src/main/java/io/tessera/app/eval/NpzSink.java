@@ -1,5 +1,6 @@
 package io.tessera.app.eval;
 
+import io.tessera.core.io.Npy;
 import io.tessera.app.AtomicFiles;
 import io.tessera.core.TesseraException;
 import java.io.BufferedOutputStream;
@@ -54,7 +55,7 @@ public final class NpzSink implements AutoCloseable {
             count *= s;
         }
         this.expected = count;
-        this.header = EvalFiles.npyHeader("|u1", shape);
+        this.header = Npy.header("|u1", shape);
         crc.update(header);
         Path abs = target.toAbsolutePath();
         try {

@@ -1,6 +1,6 @@
 package io.tessera.app.eval;
 
-import io.tessera.app.Pixels;
+import io.tessera.core.io.Images;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -84,8 +84,8 @@ public final class SampleSheet {
                     for (int y = 0; y < size; y++) {
                         for (int x = 0; x < size; x++) {
                             int p = y * size + x;
-                            int rgb = Pixels.toByte(data[base + p]) << 16 | Pixels.toByte(data[base + plane + p]) << 8
-                                    | Pixels.toByte(data[base + 2 * plane + p]);
+                            int rgb = Images.toByte(data[base + p]) << 16 | Images.toByte(data[base + plane + p]) << 8
+                                    | Images.toByte(data[base + 2 * plane + p]);
                             for (int dy = 0; dy < scale; dy++) {
                                 for (int dx = 0; dx < scale; dx++) {
                                     img.setRGB(x0 + x * scale + dx, y0 + y * scale + dy, rgb);

@@ -1,6 +1,5 @@
 package io.tessera.app.serve;
 
-import io.tessera.app.Pixels;
 import io.tessera.core.decode.FamilyAdapter;
 import io.tessera.core.decode.ImageDecode;
 import io.tessera.core.decode.PassBuilder;
@@ -278,7 +277,7 @@ final class Scheduler implements AutoCloseable {
             for (int i = 0; i < tokens.length; i++) {
                 float[] one = new float[per];
                 System.arraycopy(images, i * per, one, 0, per);
-                pngs[finished.indexOf(pictures.get(i))] = png(Pixels.grid(one, 1, 3, size, 1));
+                pngs[finished.indexOf(pictures.get(i))] = png(io.tessera.core.io.Images.grid(one, 1, 3, size, 1, 1, 0xffffff));
             }
         }
         for (int i = 0; i < finished.size(); i++) {

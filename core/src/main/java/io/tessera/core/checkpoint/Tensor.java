@@ -47,6 +47,45 @@ public final class Tensor {
         return new Tensor(name, DType.F32, shape, seg);
     }
 
+    /**
+     * A tensor of {@code dtype} holding {@code values}: F32 as {@link #ofFloats(String, long[], float[])},
+     * BF16 rounded to nearest even (as torch's {@code .to(torch.bfloat16)}); written checkpoints, exports.
+     */
+    public static Tensor ofFloats(String name, long[] shape, float[] values, DType dtype) {
+        if (dtype == DType.F32) {
+            return ofFloats(name, shape, values);
+        }
+        if (dtype != DType.BF16) {
+            throw new IllegalArgumentException("ofFloats: only F32 and BF16 are made from floats, not " + dtype);
+        }
+        MemorySegment seg = MemorySegment.ofArray(new byte[values.length * 2]);
+        ValueLayout.OfShort i16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; i++) {
+            seg.setAtIndex(i16, i, bf16Bits(values[i]));
+        }
+        return new Tensor(name, DType.BF16, shape, seg);
+    }
+
+    /** float → bfloat16 bits, round to nearest even (NaN stays a quiet NaN). */
+    public static short bf16Bits(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        int rounded = bits + 0x7FFF + ((bits >>> 16) & 1);
+        return (short) (rounded >>> 16);
+    }
+
+    /** An I32 tensor of {@code values} (token caches, labels). */
+    public static Tensor ofInts(String name, long[] shape, int[] values) {
+        MemorySegment seg = MemorySegment.ofArray(new byte[values.length * 4]);
+        ValueLayout.OfInt i32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; i++) {
+            seg.setAtIndex(i32, i, values[i]);
+        }
+        return new Tensor(name, DType.I32, shape, seg);
+    }
+
     public String name() {
         return name;
     }

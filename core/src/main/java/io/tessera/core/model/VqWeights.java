@@ -58,6 +58,7 @@ public final class VqWeights {
     private final Conv convOut;          // [out_channels, ch·mult[0], 3, 3]
 
     private final Map<String, long[]> expected = new LinkedHashMap<>();
+    private final Map<String, long[]> recorder;
     private final BiFunction<String, long[], Tensor> source;
 
     /** Resolves every decoder tensor of {@code c} in {@code ckpt}; fails on a missing, unexpected or wrong-shaped one. */
@@ -77,9 +78,72 @@ public final class VqWeights {
         return new VqWeights(c, (name, shape) -> null).expected;
     }
 
+    /**
+     * The whole model's name map with shapes (encoder, decoder, codebook, quant_conv, post_quant_conv):
+     * what a trainer registers and exports, in the order the trainer creates the parameters (encoder,
+     * decoder in {@link #layout} order, then {@code quantize.embedding.weight}, {@code quant_conv},
+     * {@code post_quant_conv}). The decoder part is {@link #layout}'s; the encoder mirrors it as
+     * LlamaGen's {@code Encoder}: levels in ch_mult order, {@code num_res_blocks} res blocks each,
+     * attention at the lowest resolution, a stride-2 downsample conv between levels.
+     */
+    public static Map<String, long[]> fullLayout(VqConfig c) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        int[] mult = c.decoderChMult();
+        int levelsN = mult.length;
+        VqWeights enc = new VqWeights(c, m);
+        enc.conv("encoder.conv_in", c.ch(), c.outChannels(), 3);
+        int blockIn = c.ch();
+        for (int i = 0; i < levelsN; i++) {
+            int blockOut = c.ch() * mult[i];
+            for (int j = 0; j < c.numResBlocks(); j++) {
+                enc.res("encoder.conv_blocks." + i + ".res." + j, blockIn, blockOut);
+                blockIn = blockOut;
+                if (i == levelsN - 1) {
+                    enc.attn("encoder.conv_blocks." + i + ".attn." + j, blockIn);
+                }
+            }
+            if (i != levelsN - 1) {
+                enc.conv("encoder.conv_blocks." + i + ".downsample.conv", blockIn, blockIn, 3);
+            }
+        }
+        enc.res("encoder.mid.0", blockIn, blockIn);
+        enc.attn("encoder.mid.1", blockIn);
+        enc.res("encoder.mid.2", blockIn, blockIn);
+        enc.norm("encoder.norm_out", blockIn);
+        enc.conv("encoder.conv_out", c.zChannels(), blockIn, 3);
+        Map<String, long[]> decoder = layout(c);
+        decoder.forEach((name, shape) -> {
+            if (!name.startsWith("quantize.") && !name.startsWith("post_quant_conv.")) {
+                m.put(name, shape);
+            }
+        });
+        m.put("quantize.embedding.weight", decoder.get("quantize.embedding.weight"));
+        enc.conv("quant_conv", c.codebookEmbedDim(), c.zChannels(), 1);
+        m.put("post_quant_conv.weight", decoder.get("post_quant_conv.weight"));
+        m.put("post_quant_conv.bias", decoder.get("post_quant_conv.bias"));
+        return m;
+    }
+
+    /** A name recorder only (no tensors): {@link #fullLayout}'s encoder part. */
+    private VqWeights(VqConfig c, Map<String, long[]> sink) {
+        this.config = c;
+        this.source = (name, shape) -> null;
+        this.codebook = null;
+        this.postQuantConv = null;
+        this.convIn = null;
+        this.mid0 = null;
+        this.mid1 = null;
+        this.mid2 = null;
+        this.levels = List.of();
+        this.normOut = null;
+        this.convOut = null;
+        this.recorder = sink;
+    }
+
     private VqWeights(VqConfig c, BiFunction<String, long[], Tensor> source) {
         this.config = c;
         this.source = source;
+        this.recorder = null;
         int[] mult = c.decoderChMult();
         int levelsN = mult.length;
         int blockIn = c.ch() * mult[levelsN - 1];
@@ -112,7 +176,7 @@ public final class VqWeights {
     }
 
     private Tensor t(String name, long... shape) {
-        expected.put(name, shape);
+        (recorder != null ? recorder : expected).put(name, shape);
         return source.apply(name, shape);
     }
 

@@ -15,7 +15,7 @@ import io.tessera.core.model.RandarConfig;
 import io.tessera.core.model.RandarModel;
 import io.tessera.core.model.RandarWeights;
 import io.tessera.core.spi.ModelSpec;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -134,18 +134,31 @@ public final class ModelLoader {
         if (base == null && !n.has("dim")) {
             throw n.error("preset", "give a preset (" + presetNames + ") or explicit fields (" + fields + ")");
         }
-        int dim = n.intAtLeast("dim", base == null ? 0 : base.dim(), 1);
-        int nLayer = n.intAtLeast("n_layer", base == null ? 0 : base.nLayer(), 1);
-        int nHead = n.intAtLeast("n_head", base == null ? 0 : base.nHead(), 1);
-        int nKv = n.intAtLeast("n_kv_head", base == null ? nHead : base.nKvHead(), 1);
-        int multipleOf = n.intAtLeast("multiple_of", 256, 1);
-        double ffnMult = n.has("ffn_dim_multiplier") ? n.number("ffn_dim_multiplier") : Double.NaN;
-        double eps = n.number("norm_eps", 1e-5);
-        double ropeBase = n.number("rope_base", 10000);
-        int vocab = n.intAtLeast("vocab_size", 16384, 1);
-        int classes = n.intAtLeast("num_classes", 1000, 1);
+        return llamaGenFields(n, base, grid);
+    }
+
+    /**
+     * The one binding of LlamaGen's YAML fields (named as the official ModelArgs: dim, n_layer, n_head,
+     * n_kv_head, multiple_of, ffn_dim_multiplier, norm_eps, rope_base, vocab_size, num_classes,
+     * cls_token_num, class_dropout_prob), used by pipelines and by {@code tessera train}. An absent
+     * field takes its value from {@code defaults} (a preset, a trainer's defaults); with null defaults
+     * dim, n_layer and n_head must be given and the rest take ModelArgs' defaults.
+     */
+    public static LlamaGenConfig llamaGenFields(ConfigNode n, LlamaGenConfig defaults, int grid) {
+        LlamaGenConfig d = defaults;
+        int dim = n.intAtLeast("dim", d == null ? 0 : d.dim(), 1);
+        int nLayer = n.intAtLeast("n_layer", d == null ? 0 : d.nLayer(), 1);
+        int nHead = n.intAtLeast("n_head", d == null ? 0 : d.nHead(), 1);
+        // n_kv_head follows n_head unless the defaults have grouped-query heads of their own
+        int nKv = n.intAtLeast("n_kv_head", d == null || d.nKvHead() == d.nHead() ? nHead : d.nKvHead(), 1);
+        int multipleOf = n.intAtLeast("multiple_of", d == null ? 256 : d.multipleOf(), 1);
+        double ffnMult = n.has("ffn_dim_multiplier") ? n.number("ffn_dim_multiplier") : d == null ? Double.NaN : d.ffnDimMultiplier();
+        double eps = n.number("norm_eps", d == null ? 1e-5 : d.normEps());
+        double ropeBase = n.number("rope_base", d == null ? 10000 : d.ropeBase());
+        int vocab = n.intAtLeast("vocab_size", d == null ? 16384 : d.vocabSize(), 1);
+        int classes = n.intAtLeast("num_classes", d == null ? 1000 : d.numClasses(), 1);
         int cls = n.intIn("cls_token_num", 1, 1, 1);
-        double drop = n.number("class_dropout_prob", 0.1);
+        double drop = n.number("class_dropout_prob", d == null ? 0.1 : d.classDropoutProb());
         return new LlamaGenConfig(dim, nLayer, nHead, nKv, multipleOf, (float) ffnMult, (float) eps, (float) ropeBase,
                 vocab, classes, cls, (float) drop, grid);
     }

@@ -10,7 +10,7 @@ import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenWeights;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;

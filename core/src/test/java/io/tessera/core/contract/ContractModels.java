@@ -17,7 +17,7 @@ import io.tessera.core.model.RandarModel;
 import io.tessera.core.model.RandarWeights;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

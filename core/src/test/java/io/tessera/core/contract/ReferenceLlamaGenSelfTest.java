@@ -14,7 +14,7 @@ import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.model.LlamaGenWeights;
 import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

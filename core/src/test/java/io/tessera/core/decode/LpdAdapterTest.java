@@ -19,7 +19,7 @@ import io.tessera.core.spi.ModelSpec;
 import io.tessera.core.spi.OrderScheduler;
 import io.tessera.core.spi.Plan;
 import io.tessera.core.spi.PlanState;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -20,7 +20,7 @@ import io.tessera.core.spi.OrderScheduler;
 import io.tessera.core.spi.Plan;
 import io.tessera.core.spi.PlanState;
 import io.tessera.core.spi.RegionPlan;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

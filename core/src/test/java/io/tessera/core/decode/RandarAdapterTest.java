@@ -12,7 +12,7 @@ import io.tessera.core.model.RandarModel;
 import io.tessera.core.model.RandarWeights;
 import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.Group;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -17,7 +17,7 @@ import io.tessera.core.checkpoint.Tensor;
 import io.tessera.core.config.ConfigNode;
 import io.tessera.core.decode.RandarGolden;
 import io.tessera.core.pipeline.ModelLoader;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;

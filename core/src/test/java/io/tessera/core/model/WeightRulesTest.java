@@ -10,7 +10,7 @@ import io.tessera.core.NonFiniteException;
 import io.tessera.core.checkpoint.DType;
 import io.tessera.core.checkpoint.MemoryCheckpoint;
 import io.tessera.core.checkpoint.Tensor;
-import io.tessera.core.testing.RandomWeights;
+import io.tessera.core.model.RandomWeights;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,0 +1,237 @@
+package io.tessera.train;
+
+import io.tessera.orders.RasterOrder;
+import io.tessera.core.model.LlamaGenWeights;
+import io.tessera.core.model.LlamaGenModel;
+import io.tessera.core.decode.SamplingConfig;
+import io.tessera.core.decode.LlamaGenAdapter;
+import io.tessera.core.io.Images;
+import io.tessera.datasets.FashionMnist;
+import io.tessera.torch.nn.Ops;
+import io.tessera.torch.nn.ParamStore;
+import io.tessera.core.checkpoint.Tensor;
+import io.tessera.core.config.ConfigNode;
+import io.tessera.core.decode.Rng;
+import io.tessera.core.model.LlamaGenConfig;
+import io.tessera.core.pipeline.ModelLoader;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Trains the raster LlamaGen GPT ({@code kind: gpt}) with next-token cross-entropy on VQ tokens of
+ * Fashion-MNIST. The data set is tokenised once with the trained VQ encoder and cached
+ * ({@code tokens_cache}, keyed by the VQ file's SHA-256 and the data limits). Class dropout (the
+ * null class = row num_classes) is drawn per step from the run's seed.
+ *
+ * <pre>
+ * tokenizer: {checkpoint: ../models/fmnist/vq.safetensors}
+ * tokens_cache: ../target/train/tokens.safetensors    # default: work_dir/tokens.safetensors
+ * model: {dim: 192, n_layer: 4, n_head: 6, multiple_of: 256, num_classes: 10, class_dropout_prob: 0.1,
+ *         rope_base: 10000, norm_eps: 1e-5, grid: 16}     # vocab_size defaults to the codebook size
+ * sample: {per_class: 4, cfg_scale: 3.0, top_k: 0, temperature: 1.0, seed: 0,
+ *          classifier: ../models/fmnist/classifier.safetensors}   # optional: scores the samples
+ * </pre>
+ */
+public final class GptTrainer extends Trainer {
+    private final Path vqFile;
+    private final Path cacheFile;
+    private final ConfigNode modelNode;
+    private final int perClass;
+    private final double cfgScale;
+    private final int topK;
+    private final double temperature;
+    private final long sampleSeed;
+    private final Path classifierFile;
+    private LlamaGenConfig gpt;
+    private VqTokens data;
+    private int[] trainTokens; // [n, N]
+    private int[] trainLabels;
+    private int[] testTokens;
+    private int[] testLabels;
+    private GptNet net;
+
+    public GptTrainer(TrainConfig cfg) {
+        super(cfg);
+        ConfigNode tok = cfg.section("tokenizer");
+        vqFile = cfg.resolve(tok, "checkpoint");
+        tok.rejectUnknown();
+        modelNode = cfg.section("model"); // read again in prepare(): vocab_size defaults to the codebook size
+        cacheFile = cfg.path("tokens_cache", cfg.workDir().resolve("tokens.safetensors"));
+        ConfigNode s = cfg.section("sample");
+        perClass = s.intIn("per_class", 4, 0, 64);
+        cfgScale = s.number("cfg_scale", 3.0);
+        topK = s.intAtLeast("top_k", 0, 0);
+        temperature = s.number("temperature", 1.0);
+        sampleSeed = s.integer("seed", 0);
+        classifierFile = s.has("classifier") ? cfg.resolve(s, "classifier") : null;
+        s.rejectUnknown();
+        // validate the model section now (vocab_size checked against the codebook in prepare())
+        gpt = readGptConfig(modelNode, -1);
+        cfg.finish();
+    }
+
+    /** LlamaGen fields of a {@code model} section; {@code codebook} &gt; 0 is the default and required vocab size. */
+    static LlamaGenConfig readGptConfig(ConfigNode m, int codebook) {
+        int grid = m.intAtLeast("grid", 16, 1);
+        if (grid != FashionMnist.PADDED / 2) {
+            throw m.error("grid", "must be 16 (32 px images, 2× VQ), got " + grid);
+        }
+        // the trainer's defaults; the fields are bound by core's one LlamaGen binding
+        LlamaGenConfig defaults = new LlamaGenConfig(192, 4, 6, 6, 256, Float.NaN, 1e-5f, 10000f, Math.max(codebook, 1), 10, 1,
+                0.1f, grid);
+        LlamaGenConfig c = ModelLoader.llamaGenFields(m, defaults, grid);
+        if (c.dim() < 8) {
+            throw m.error("dim", "must be ≥ 8, got " + c.dim());
+        }
+        if (c.dim() % c.nHead() != 0 || (c.dim() / c.nHead()) % 4 != 0) {
+            throw m.error("n_head", "dim / n_head must be an integer multiple of 4 (2-D RoPE), got dim " + c.dim() + ", n_head " + c.nHead());
+        }
+        if (c.nKvHead() != c.nHead()) {
+            throw m.error("n_kv_head", "the trainer supports n_kv_head = n_head only, got " + c.nKvHead());
+        }
+        if (codebook > 0 && c.vocabSize() != codebook) {
+            throw m.error("vocab_size", "must equal the tokenizer's codebook_size " + codebook + ", got " + c.vocabSize());
+        }
+        if (c.classDropoutProb() < 0 || c.classDropoutProb() >= 1) {
+            throw m.error("class_dropout_prob", "must be in [0, 1), got " + c.classDropoutProb());
+        }
+        return c;
+    }
+
+    @Override
+    protected String name() {
+        return "gpt";
+    }
+
+    @Override
+    protected List<String> lossNames() {
+        return List.of("loss");
+    }
+
+    public LlamaGenConfig gptConfig() {
+        return gpt;
+    }
+
+    @Override
+    protected void prepare(Progress progress) {
+        data = VqTokens.load(cfg, vqFile, cacheFile, device, "gpt", progress);
+        gpt = readGptConfig(modelNode, data.vqConfig().codebookSize());
+        modelNode.rejectUnknown(); // every model field has been read now: a typo is an error, not a default
+        trainTokens = data.trainTokens();
+        trainLabels = data.trainLabels();
+        testTokens = data.testTokens();
+        testLabels = data.testLabels();
+    }
+
+    @Override
+    protected int trainSize() {
+        return trainLabels.length;
+    }
+
+    @Override
+    protected void build(ParamStore params) {
+        net = new GptNet(gpt, params);
+    }
+
+    @Override
+    protected double[] trainStep(long step, int[] batch) {
+        int nt = gpt.blockSize();
+        long[] tokens = new long[batch.length * nt];
+        long[] classes = new long[batch.length];
+        Rng drop = Rng.stream(cfg.seed() ^ 0xC1A55D50L, step);
+        for (int j = 0; j < batch.length; j++) {
+            for (int t = 0; t < nt; t++) {
+                tokens[j * nt + t] = trainTokens[batch[j] * nt + t];
+            }
+            classes[j] = drop.nextDouble() < gpt.classDropoutProb() ? gpt.nullClass() : trainLabels[batch[j]];
+        }
+        org.bytedeco.pytorch.Tensor x = Ops.longs(device, tokens, batch.length, nt);   // [B, N]
+        org.bytedeco.pytorch.Tensor y = Ops.longs(device, classes, batch.length);      // [B]
+        org.bytedeco.pytorch.Tensor logits = net.forward(x, y);                         // [B, N, V]
+        org.bytedeco.pytorch.Tensor loss = torch.cross_entropy_loss(logits.reshape(-1, gpt.vocabSize()), x.reshape(-1));
+        loss.backward();
+        return new double[] {loss.item_double()};
+    }
+
+    /** test_loss: mean next-token cross-entropy (nats) on the tokenised test images with their classes. */
+    @Override
+    protected Map<String, Double> evaluate(Progress progress) {
+        int nt = gpt.blockSize();
+        int n = testLabels.length;
+        double sum = 0;
+        int bs = 50;
+        for (int start = 0; start < n; start += bs) {
+            int b = Math.min(bs, n - start);
+            long[] tokens = new long[b * nt];
+            long[] classes = new long[b];
+            for (int j = 0; j < b; j++) {
+                for (int t = 0; t < nt; t++) {
+                    tokens[j * nt + t] = testTokens[(start + j) * nt + t];
+                }
+                classes[j] = testLabels[start + j];
+            }
+            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
+                org.bytedeco.pytorch.Tensor x = Ops.longs(device, tokens, b, nt);
+                org.bytedeco.pytorch.Tensor logits = net.forward(x, Ops.longs(device, classes, b));
+                sum += torch.cross_entropy_loss(logits.reshape(-1, gpt.vocabSize()), x.reshape(-1)).item_double() * b;
+            }
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("test_loss", sum / n);
+        return m;
+    }
+
+    @Override
+    protected Map<String, String> exportMetadata() {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "llamagen-gpt");
+        meta.put("family", "llamagen");
+        meta.put("dim", Integer.toString(gpt.dim()));
+        meta.put("n_layer", Integer.toString(gpt.nLayer()));
+        meta.put("n_head", Integer.toString(gpt.nHead()));
+        meta.put("n_kv_head", Integer.toString(gpt.nKvHead()));
+        meta.put("multiple_of", Integer.toString(gpt.multipleOf()));
+        meta.put("vocab_size", Integer.toString(gpt.vocabSize()));
+        meta.put("num_classes", Integer.toString(gpt.numClasses()));
+        meta.put("class_dropout_prob", Float.toString(gpt.classDropoutProb()));
+        meta.put("rope_base", Float.toString(gpt.ropeBase()));
+        meta.put("norm_eps", Float.toString(gpt.normEps()));
+        meta.put("grid", Integer.toString(gpt.grid()));
+        meta.put("tokenizer_sha256", TrainIo.sha256(vqFile));
+        return meta;
+    }
+
+    /** Samples per_class images of every class with CFG, decodes them with the VQ: gpt_samples.png (one row per class). */
+    @Override
+    protected void afterExport(Progress progress) {
+        if (perClass == 0) {
+            return;
+        }
+        int[] cls = sampleClasses(gpt.numClasses(), perClass);
+        long t0 = System.nanoTime();
+        float[] images = generate(cls, cfgScale, topK, temperature, sampleSeed);
+        Path png = cfg.workDir().resolve("gpt_samples.png");
+        Images.writePng(png, Images.grid(images, cls.length, 3, FashionMnist.PADDED, perClass, 3, 0x808080));
+        progress.message(String.format(Locale.ROOT, "gpt: %d samples (cfg %.2f, top_k %d, T %.2f) in %.0f s → %s",
+                cls.length, cfgScale, topK, temperature, (System.nanoTime() - t0) / 1e9, png));
+        reportAgreement(classifierFile, images, cls, progress);
+    }
+
+    /**
+     * Samples images [n, 3, 32, 32] of the given classes through core's decode loop (raster order, the
+     * libtorch inference session with its KV cache, CFG; image i draws from stream i of {@code seed})
+     * and decodes them with the VQ.
+     */
+    public float[] generate(int[] classes, double cfg, int k, double temp, long seed) {
+        SamplingConfig sampling = new SamplingConfig(temp, k, 1.0, cfg, -1, "constant", false, seed);
+        int[][] tokens = Sampling.generate(params, device, ckpt -> new LlamaGenModel(gpt, new LlamaGenWeights(gpt, ckpt)),
+                LlamaGenAdapter::new, new RasterOrder(), Map.of("name", "raster"), sampling, classes);
+        return data.decode(device, tokens);
+    }
+}
