@@ -55,12 +55,24 @@ public final class Generator {
     }
 
     /** Seed of image i's plan. */
-    static long planSeed(long seed, int image) {
+    static long planSeed(long seed, long image) {
         return Rng.stream(seed, image).nextLong();
     }
 
     /** Generates one image per entry of {@code classes}, {@code batchSize} images per forward pass. */
     public Result generate(int[] classes, int batchSize, Listener listener) {
+        return generate(classes, 0, batchSize, listener);
+    }
+
+    /**
+     * Generates images {@code firstImage, firstImage + 1, ...} of a seeded run, one per entry of
+     * {@code classes}: entry k gets the plan seed and sampling stream of image {@code firstImage + k},
+     * so a run cut into ranges (shards) gives the same tokens as one call over all images.
+     */
+    public Result generate(int[] classes, long firstImage, int batchSize, Listener listener) {
+        if (firstImage < 0) {
+            throw new ConfigException("first image index must be ≥ 0, got " + firstImage);
+        }
         if (batchSize < 1) {
             throw new ConfigException("batch size must be ≥ 1, got " + batchSize);
         }
@@ -78,7 +90,7 @@ public final class Generator {
         int[] done = {0};
         for (int start = 0; start < n; start += batchSize) {
             int b = Math.min(batchSize, n - start);
-            runBatch(classes, start, b, tokens, passes, counters, () -> {
+            runBatch(classes, firstImage, start, b, tokens, passes, counters, () -> {
                 done[0]++;
                 if (listener != null) {
                     listener.pass(done[0], total);
@@ -88,7 +100,7 @@ public final class Generator {
         return new Result(tokens, passes, counters[0], counters[1]);
     }
 
-    private void runBatch(int[] classes, int start, int b, int[][] tokensOut, int[] passesOut, long[] counters, Runnable onToken) {
+    private void runBatch(int[] classes, long firstImage, int start, int b, int[][] tokensOut, int[] passesOut, long[] counters, Runnable onToken) {
         GridSize grid = adapter.grid();
         int cells = grid.cells();
         boolean cfg = sampling.usesCfg();
@@ -105,10 +117,11 @@ public final class Generator {
         boolean[] finished = new boolean[b];
         for (int i = 0; i < b; i++) {
             int img = start + i;
-            plans[i] = order.plan(grid, orderOptions, planSeed(sampling.seed(), img));
+            long index = firstImage + img; // the image's index in the whole run: its seeds
+            plans[i] = order.plan(grid, orderOptions, planSeed(sampling.seed(), index));
             steps[i] = adapter.start(classes[img], plans[i].maskUnwritten());
             states[i] = new ImageState(grid);
-            rngs[i] = Rng.stream(sampling.seed() ^ 0x5DEECE66DL, img);
+            rngs[i] = Rng.stream(sampling.seed() ^ 0x5DEECE66DL, index);
         }
         float[] guided = new float[vocab];
         boolean linear = sampling.cfgSchedule().equals("linear");
