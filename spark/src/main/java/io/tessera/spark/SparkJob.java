@@ -53,14 +53,18 @@ final class SparkJob {
     }
 
     /**
-     * Validates the job against the pipeline (opened once on the driver with the cpu-vector backend, so the
-     * driver needs no GPU) and returns the shard geometry and the resolved class list.
+     * Validates the job against the pipeline, opened once on the driver (with the cpu-vector backend when the
+     * pipeline names another, so the driver needs no GPU), and returns the shard geometry and class count.
      */
     static Checked check(JobConfig job) {
         job.validate();
         PipelineSpec ps = job.spec();
-        ps.replaceSection("backend", "cpu-vector");
-        ps.set("backend.threads=1");
+        Object backendName = ps.section("backend").raw().get("name");
+        if (backendName != null && !"cpu-vector".equals(backendName)) {
+            // e.g. torch on cuda: executors have the GPUs, the driver need not; they check the backend options
+            ps.replaceSection("backend", "cpu-vector");
+            ps.set("backend.threads=1");
+        }
         try (PluginRegistry reg = PluginRegistry.load(job.pluginDirs().stream().map(Path::of).toList());
              Pipeline p = Pipeline.open(ps, reg)) {
             for (int c : job.classes()) {

@@ -195,6 +195,14 @@ class SparkGenerateTest {
         assertFalse(Files.exists(dir));
     }
 
+    @Test
+    void badBackendOptionFailsOnTheDriver() {
+        Path dir = tmp.resolve("bad-backend");
+        Run r = run("--pipeline", PIPELINE.toString(), "--images", "10", "--set", "backend.threads=0", "--out", dir.toString(), "--master", "local[1]");
+        assertOneLineError(r, "backend.threads");
+        assertFalse(Files.exists(dir));
+    }
+
     static void assertOneLineError(Run r, String expected) {
         assertEquals(1, r.rc(), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
