@@ -61,9 +61,9 @@ final class Shards {
         }
     }
 
-    /** Fault injection for tests and chaos runs: fail the first attempt of one shard after its first batch. */
-    record Fault(long shard, int attempt) implements java.io.Serializable {
-        static final Fault NONE = new Fault(-1, -1);
+    /** Fault injection for tests and chaos runs: attempts {@code 0 .. attempts−1} of one shard fail half-way. */
+    record Fault(long shard, int attempts) implements java.io.Serializable {
+        static final Fault NONE = new Fault(-1, 0);
     }
 
     /** Faults injected in this JVM (tests check one fired). */
@@ -78,7 +78,7 @@ final class Shards {
 
     /**
      * Generates shard {@code shard} with {@code p} and writes it; {@code attempt} is the task attempt
-     * (the fault fires only on its attempt).
+     * (an injected fault fires half-way through the shard's tokens).
      */
     static void generate(Pipeline p, JobConfig job, Geometry g, long shard, Fault fault, int attempt) {
         Path out = Path.of(job.out());
@@ -88,11 +88,9 @@ final class Shards {
         for (int k = 0; k < n; k++) {
             classes[k] = job.classOf(first + k);
         }
-        int cells = g.gridH() * g.gridW();
-        boolean inject = fault.shard() == shard && fault.attempt() == attempt;
-        int batchTokens = Math.min(job.batch(), n) * cells;
+        boolean inject = fault.shard() == shard && attempt < fault.attempts();
         Generator.Result r = p.generate(classes, first, job.batch(), (done, total) -> {
-            if (inject && done >= batchTokens && done < total) {
+            if (inject && done == total / 2) {
                 INJECTED.incrementAndGet();
                 throw new InjectedFailure("injected failure in shard " + shard + " (attempt " + attempt + ") after "
                         + done + " of " + total + " tokens");

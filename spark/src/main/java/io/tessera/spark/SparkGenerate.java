@@ -68,8 +68,11 @@ public final class SparkGenerate implements Callable<Integer> {
     @Option(names = "--stacktrace", description = "Print the stack trace of an error.")
     boolean stacktrace;
 
-    @Option(names = "--inject-failure", paramLabel = "SHARD", hidden = true, description = "Fault injection: fail the first attempt of this shard mid-way.")
+    @Option(names = "--inject-failure", paramLabel = "SHARD", hidden = true, description = "Fault injection: fail attempts of this shard half-way.")
     Long injectFailure;
+
+    @Option(names = "--inject-attempts", paramLabel = "K", defaultValue = "1", hidden = true, description = "Fault injection: how many attempts fail (default: ${DEFAULT-VALUE}).")
+    int injectAttempts;
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -140,7 +143,7 @@ public final class SparkGenerate implements Callable<Integer> {
                     shardSize, batch, pluginDirs, outDir);
         }
         String m = master != null ? master : System.getProperty("spark.master", "local[*]");
-        Shards.Fault fault = injectFailure == null ? Shards.Fault.NONE : new Shards.Fault(injectFailure, 0);
+        Shards.Fault fault = injectFailure == null ? Shards.Fault.NONE : new Shards.Fault(injectFailure, injectAttempts);
         SparkJob.Result r = SparkJob.run(job, checked.geometry(), m, merge, fault, err);
         spec.commandLine().getOut().printf("wrote %s: %d images in %d shards (%d generated, %d already complete)%s in %.1f s (%.2f images/s)%n",
                 out, r.images(), r.shards(), r.generated(), r.skipped(), r.merged() != null ? ", merged into " + r.merged() : "",

@@ -243,12 +243,12 @@ final class SparkJob {
                 }
                 done.add(j.shardImages(shard));
             });
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark's SparkException is checked, though no Java signature declares it
             TesseraException cause = tesseraCause(e);
             if (cause != null) {
                 throw new TesseraException(cause.getMessage(), e);
             }
-            throw new TesseraException("spark-generate: the Spark job failed (" + oneLine(e) + ")", e);
+            throw new TesseraException("the Spark job failed (" + oneLine(e) + "); complete shards are kept, a re-run resumes", e);
         } finally {
             progress.interrupt();
             try {

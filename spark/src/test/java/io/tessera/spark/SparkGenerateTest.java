@@ -148,6 +148,50 @@ class SparkGenerateTest {
     }
 
     @Test
+    void aShardFailingOnEveryAttemptIsOneLineAndLeavesNoPartialShard() throws IOException {
+        Path dir = tmp.resolve("always-failing");
+        Run r = run("--pipeline", PIPELINE.toString(), "--images", "10", "--shard-size", "5", "--classes", "1", "--out", dir.toString(),
+                "--master", "local[1]", "--inject-failure", "0", "--inject-attempts", "4");
+        assertOneLineError(r, "the Spark job failed (injected failure in shard 0 (attempt 3)");
+        assertFalse(Files.exists(Shards.npz(dir, 0)));
+        assertFalse(Files.exists(dir.resolve(SparkJob.MANIFEST)));
+        try (Stream<Path> s = Files.list(dir.resolve(Shards.DIR))) {
+            s.forEach(f -> assertTrue(f.getFileName().toString().matches("shard-0000[01]\\.(npz|tokens\\.npy)"), "left behind: " + f));
+        }
+        r = run("--pipeline", PIPELINE.toString(), "--images", "10", "--shard-size", "5", "--classes", "1", "--out", dir.toString(), "--master", "local[1]");
+        assertEquals(0, r.rc(), r.err());
+        assertArrayEquals(new long[] {5, SIZE, SIZE, 3}, Npy.readNpz(Shards.npz(dir, 0)).get(Npy.IMAGES).header().shape());
+    }
+
+    /** The torch backend (libtorch on the CPU here) through the same job: shards equal torch's own Generator run. */
+    @Test
+    void torchBackend() {
+        Path dir = tmp.resolve("torch");
+        int n = 6;
+        Run r = run("--pipeline", PIPELINE.toString(), "--images", Integer.toString(n), "--shard-size", "3", "--seed", "4",
+                "--backend", "torch", "--out", dir.toString(), "--master", "local[1]", "--merge");
+        assertEquals(0, r.rc(), r.err());
+        PipelineSpec ps = PipelineSpec.load(PIPELINE).set("sampling.seed=4").replaceSection("backend", "torch");
+        int[] classes = new int[n];
+        for (int i = 0; i < n; i++) {
+            classes[i] = i % 10;
+        }
+        int[] flat = Npy.readNpy(dir.resolve(SparkJob.MERGED_TOKENS)).ints();
+        try (PluginRegistry reg = PluginRegistry.builtIn(); Pipeline p = Pipeline.open(ps, reg)) {
+            int[][] t = p.generate(classes, 4, null).tokens();
+            for (int i = 0; i < n; i++) {
+                assertArrayEquals(t[i], java.util.Arrays.copyOfRange(flat, i * GRID * GRID, (i + 1) * GRID * GRID), "image " + i);
+            }
+        }
+    }
+
+    @Test
+    void inputErrorsPrintNoProgress() {
+        Run r = run("--pipeline", "no/such.yaml", "--images", "10", "--out", tmp.resolve("x").toString());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    @Test
     void unknownPipeline() {
         Path dir = tmp.resolve("bad-pipeline");
         Run r = run("--pipeline", "no/such.yaml", "--images", "10", "--out", dir.toString(), "--master", "local[1]");
@@ -203,9 +247,11 @@ class SparkGenerateTest {
         assertFalse(Files.exists(dir));
     }
 
+    /** Exit code 1 and one error line (beside the driver's progress lines, if the job started). */
     static void assertOneLineError(Run r, String expected) {
         assertEquals(1, r.rc(), r.err());
-        assertEquals(1, r.err().lines().count(), r.err());
-        assertTrue(r.err().startsWith("tessera spark-generate: ") && r.err().contains(expected), r.err());
+        List<String> lines = r.err().lines().filter(l -> !l.startsWith("spark-generate: ")).toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.get(0).startsWith("tessera spark-generate: ") && lines.get(0).contains(expected), r.err());
     }
 }
