@@ -50,12 +50,24 @@ public final class Generator {
     }
 
     /** Seed of image i's plan. */
-    static long planSeed(long seed, int image) {
+    static long planSeed(long seed, long image) {
         return ImageDecode.planSeed(seed, image);
     }
 
     /** Generates one image per entry of {@code classes}, {@code batchSize} images per forward pass. */
     public Result generate(int[] classes, int batchSize, Listener listener) {
+        return generate(classes, 0, batchSize, listener);
+    }
+
+    /**
+     * Generates images {@code firstImage, firstImage + 1, ...} of a seeded run, one per entry of
+     * {@code classes}: entry k gets the plan seed and sampling stream of image {@code firstImage + k},
+     * so a run cut into ranges (shards) gives the same tokens as one call over all images.
+     */
+    public Result generate(int[] classes, long firstImage, int batchSize, Listener listener) {
+        if (firstImage < 0) {
+            throw new ConfigException("first image index must be ≥ 0, got " + firstImage);
+        }
         if (batchSize < 1) {
             throw new ConfigException("batch size must be ≥ 1, got " + batchSize);
         }
@@ -78,18 +90,18 @@ public final class Generator {
         };
         for (int start = 0; start < n; start += batchSize) {
             int b = Math.min(batchSize, n - start);
-            runBatch(classes, start, b, tokens, passCounts, counters, onToken);
+            runBatch(classes, firstImage, start, b, tokens, passCounts, counters, onToken);
         }
         return new Result(tokens, passCounts, counters[0], counters[1]);
     }
 
-    private void runBatch(int[] classes, int start, int b, int[][] tokensOut, int[] passesOut, long[] counters,
+    private void runBatch(int[] classes, long firstImage, int start, int b, int[][] tokensOut, int[] passesOut, long[] counters,
                           ImageDecode.TokenListener onToken) {
         boolean cfg = sampling.usesCfg();
         session.reset(cfg ? 2 * b : b, passes.capacity());
         ImageDecode[] images = new ImageDecode[b];
         for (int i = 0; i < b; i++) {
-            images[i] = new ImageDecode(adapter, order, orderOptions, sampling, classes[start + i], start + i);
+            images[i] = new ImageDecode(adapter, order, orderOptions, sampling, classes[start + i], firstImage + start + i);
         }
         while (true) {
             // plan, inputs: every image still running takes part; a finished one is padding (its rows stay in the batch)

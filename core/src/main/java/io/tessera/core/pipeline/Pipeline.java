@@ -103,6 +103,11 @@ public final class Pipeline implements AutoCloseable {
         return generator.generate(classes, batchSize, listener);
     }
 
+    /** Images {@code firstImage, ...} of a seeded run (see {@link Generator#generate(int[], long, int, Generator.Listener)}). */
+    public Generator.Result generate(int[] classes, long firstImage, int batchSize, Generator.Listener listener) {
+        return generator.generate(classes, firstImage, batchSize, listener);
+    }
+
     /** Decodes token grids [n][cells] into images float [n,3,H,W]. */
     public float[] decode(int[][] tokens) {
         int n = tokens.length;
