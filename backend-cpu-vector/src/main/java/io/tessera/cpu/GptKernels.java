@@ -1,6 +1,5 @@
 package io.tessera.cpu;
 
-import io.tessera.core.checkpoint.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
@@ -96,16 +95,15 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         static final int NR = 4;
         /** Bytes of activations per row block: a block stays in L2 while every weight quad of the range passes over it. */
         static final long X_BLOCK_BYTES = 512 * 1024;
-        /** Per-thread f32 panel for one widened BF16/F16 weight quad (grown on demand). */
-        private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
 
         /**
          * Register-blocked matmul. Outputs go four at a time (a weight quad); for each quad the
          * activation rows go four at a time (a 4×4 tile of accumulators in registers: per L-wide step 4
          * weight and 4 activation loads feed 16 FMAs), then two, then one. The quad is read from memory
          * once per call and from L1 for every further row group; the activations stay in L2 (rows are
-         * cut into blocks of about {@link #X_BLOCK_BYTES}). With four rows or more, a BF16/F16 quad is
-         * widened once into an f32 panel (4 · cols floats per thread) instead of once per row group.
+         * cut into blocks of about {@link #X_BLOCK_BYTES}). BF16/F16 weights are widened in the tile as they
+         * are loaded (an f32 panel widened once per call was slower when measured: the tiles' load site
+         * then saw two kinds of memory segment).
          *
          * <p>Per (r, o), whatever the tile, row count, block or range: ONE FMA chain of L-wide steps
          * over i = 0, L, 2L, … (a single accumulator), the fixed butterfly sum, then the scalar tail
@@ -123,41 +121,23 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             int outDim = w.rows();
             MemorySegment seg = w.data();
             int dt = VectorKernels.code(w.dtype());
-            boolean widen = dt != VectorKernels.code(DType.F32) && rows >= MR;
             int block = (int) Math.min(Math.max(rows, 1),
                     Math.max(MR, xBlockBytes / Math.max(1L, (long) n * Float.BYTES) / MR * MR));
-            MemorySegment panel = null;
-            if (widen) {
-                float[] p = PANEL.get();
-                if (p.length < NR * n) {
-                    p = new float[NR * n];
-                    PANEL.set(p);
-                }
-                panel = MemorySegment.ofArray(p);
-            }
             for (int r0 = 0; r0 < rows; r0 += block) {
                 int r1 = Math.min(rows, r0 + block);
                 int o = oFrom;
                 for (; o + NR <= oTo; o += NR) {
-                    MemorySegment src = seg;
-                    int sdt = dt;
                     long base = (long) o * n;
-                    if (widen) {
-                        widenQuad(seg, dt, base, n, panel);
-                        src = panel;
-                        sdt = VectorKernels.code(DType.F32);
-                        base = 0;
-                    }
                     int r = r0;
                     for (; r + MR <= r1; r += MR) {
-                        tile4x4(src, sdt, base, n, x, r * n, out, r * outDim + o, outDim);
+                        tile4x4(seg, dt, base, n, x, r * n, out, r * outDim + o, outDim);
                     }
                     if (r + 2 <= r1) {
-                        tile2x4(src, sdt, base, n, x, r * n, out, r * outDim + o, outDim);
+                        tile2x4(seg, dt, base, n, x, r * n, out, r * outDim + o, outDim);
                         r += 2;
                     }
                     if (r < r1) {
-                        tile1x4(src, sdt, base, n, x, r * n, out, r * outDim + o);
+                        tile1x4(seg, dt, base, n, x, r * n, out, r * outDim + o);
                     }
                 }
                 for (; o < oTo; o++) { // the last outputs of the range, one at a time
@@ -167,20 +147,6 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
                 }
             }
         }
-
-        /** Weight rows base/n .. +4 widened into the f32 panel (exact: BF16 and F16 are subsets of F32). */
-        private static void widenQuad(MemorySegment seg, int dt, long base, int n, MemorySegment panel) {
-            int total = NR * n;
-            int i = 0;
-            for (; i + L <= total; i += L) {
-                VectorKernels.load(seg, dt, base + i).intoMemorySegment(panel, (long) i * Float.BYTES, LE);
-            }
-            for (; i < total; i++) {
-                panel.setAtIndex(Kernels.F32_LE, i, VectorKernels.scalarAt(seg, dt, base + i));
-            }
-        }
-
-        private static final java.nio.ByteOrder LE = java.nio.ByteOrder.LITTLE_ENDIAN;
 
         /** Four activation rows (x0, x0 + n, …) against four weight rows: out[r, o .. o + 3] for r = 0..3. */
         private static void tile4x4(MemorySegment seg, int dt, long base, int n, float[] x, int x0, float[] out, int o0,
