@@ -66,10 +66,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "f32", description = "Weight dtype in the checkpoint: f32 or bf16 (default: ${DEFAULT-VALUE}).")
     String dtype;
 
-    @Option(names = "--rows", defaultValue = "2", description = "Batch rows per step (2 = one image with CFG; default: ${DEFAULT-VALUE}).")
-    int rows;
+    @Option(names = "--rows", split = ",", defaultValue = "2",
+            description = "Batch rows per step, or a comma-separated sweep such as 2,4,8,16,32,64 (2 = one image with CFG; default: ${DEFAULT-VALUE}).")
+    List<Integer> rowsList;
 
-    @Option(names = "--context", defaultValue = "128", description = "Tokens already in the cache (default: ${DEFAULT-VALUE}).")
+    /** The row count of the step being timed. */
+    private int rows;
+
+    @Option(names = "--context", defaultValue = "128", description = "Cache slots a step attends to (default: ${DEFAULT-VALUE}).")
     int context;
 
     @Option(names = "--steps", defaultValue = "20", description = "Timed decode steps per backend (default: ${DEFAULT-VALUE}).")
@@ -108,6 +112,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (context < 1 || context >= c.blockSize()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--context must be in [1, " + (c.blockSize() - 1) + "]");
         }
+        for (int r : rowsList) {
+            if (r < 1) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rows must be ≥ 1, got " + r);
+            }
+        }
         Path dir = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "tessera", "bench");
         Path gptFile = dir.resolve(preset + "-L" + c.nLayer() + "-" + dtype + ".safetensors");
         ensure(gptFile, () -> convert(RandomWeights.llamaGen(c, 0), dt));
@@ -116,18 +125,34 @@ public final class BenchCommand implements Callable<Integer> {
         try (PluginRegistry reg = common.registry(); Checkpoint ckpt = Checkpoints.open(gptFile)) {
             LlamaGenModel model = new LlamaGenModel(c, new LlamaGenWeights(c, ckpt));
             long weightBytes = streamedWeightBytes(model);
-            double flops = stepFlops(c, rows, context);
-            double roof = Math.max(weightBytes / bw, flops / peak);
-            out.printf("GPT %s (%d layers, dim %d, %s): %,d weight bytes streamed per step, %.2f GFLOP per step, roofline %.2f ms%n",
-                    preset, c.nLayer(), c.dim(), dtype, weightBytes, flops / 1e9, roof * 1e3);
+            out.printf("GPT %s (%d layers, dim %d, %s): %,d weight bytes streamed per step%n",
+                    preset, c.nLayer(), c.dim(), dtype, weightBytes);
             Map<String, Double> stepMs = new LinkedHashMap<>();
+            List<String[]> sweep = new ArrayList<>();
             for (String name : backends) {
                 ComputeBackend be = reg.backend(name);
                 try (GptSession s = be.openModel(model, options(name, nThreads))) {
-                    double ms = timeDecode(s, c);
-                    stepMs.put(name, ms);
-                    table.add(new String[] {"GPT decode step", name, String.format("%.2f", ms),
-                            String.format("%.1f", weightBytes / (ms / 1e3) / 1e9), String.format("%.0f%%", 100 * roof / (ms / 1e3))});
+                    for (int r : rowsList) {
+                        rows = r;
+                        double flops = stepFlops(c, rows, context);
+                        double roof = Math.max(weightBytes / bw, flops / peak);
+                        double ms = timeDecode(s, c);
+                        if (r == rowsList.get(0)) {
+                            stepMs.put(name, ms);
+                            table.add(new String[] {"GPT decode step", name, String.format("%.2f", ms),
+                                    String.format("%.1f", weightBytes / (ms / 1e3) / 1e9), String.format("%.0f%%", 100 * roof / (ms / 1e3))});
+                        }
+                        sweep.add(new String[] {String.valueOf(r), name, String.format("%.2f", ms),
+                                String.format("%.1f", flops / (ms / 1e3) / 1e9), String.format("%.0f%%", 100 * flops / (ms / 1e3) / peak),
+                                String.format("%.2f", roof * 1e3), String.format("%.0f%%", 100 * roof / (ms / 1e3))});
+                    }
+                }
+            }
+            if (rowsList.size() > 1) {
+                out.printf("%-6s %-12s %10s %10s %10s %12s %10s%n", "rows", "backend", "ms/step", "GFLOP/s", "% FMA pk",
+                        "roofline ms", "roofline");
+                for (String[] r : sweep) {
+                    out.printf("%-6s %-12s %10s %10s %10s %12s %10s%n", (Object[]) r);
                 }
             }
             if (!vq.equals("none")) {
@@ -237,17 +262,15 @@ public final class BenchCommand implements Callable<Integer> {
     private double timeDecode(GptSession s, LlamaGenConfig c) {
         int cap = 1 + c.blockSize();
         s.reset(rows, cap);
-        // prefill: class + (context − 1) tokens in one causal pass
-        s.forward(pass(0, context, cap));
-        for (int i = 0; i < 3; i++) {
+        // The step attends to `context` earlier slots. They are not prefilled: their values do not change
+        // the cost of a step, and a prefill of context × rows entries would dominate a --rows sweep.
+        for (int i = 0; i < 5; i++) {
             s.forward(pass(context + i, 1, cap));
         }
         double[] ms = new double[steps];
         for (int i = 0; i < steps; i++) {
-            int slot = context + 3 + i;
+            int slot = context + 5 + i;
             if (slot >= cap) {
-                s.reset(rows, cap);
-                s.forward(pass(0, context, cap));
                 slot = context;
             }
             ForwardBatch b = pass(slot, 1, cap);

@@ -89,212 +89,247 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             return v.lane(0);
         }
 
-        /** Bytes of weights per output tile: the tile stays in L2 while every activation row passes over it. */
-        static final long TILE_BYTES = 192 * 1024;
+        /** Activation rows per register tile of the wide path. */
+        static final int MR = 4;
+        /** Weight rows (outputs) per register tile. */
+        static final int NR = 4;
+        /** Bytes of activations per row block: a block stays in L2 while every weight quad of the range passes over it. */
+        static final long X_BLOCK_BYTES = 512 * 1024;
 
         /**
-         * Output rows are taken in tiles of about {@link #TILE_BYTES} of weights; within a tile the
-         * activation rows go four at a time against two weight rows (then two, then one), so a weight
-         * row is read from memory once per call and from cache once per four activation rows (decode
-         * with CFG: rows = 2, one read). Per (o, r), whatever the grouping: two accumulators over 2L-wide steps (two
-         * independent FMA chains), one L step, butterfly sum, scalar tail — so out[r, o] has the same
-         * bits for any rows and range.
+         * Register-blocked matmul. Outputs go four at a time (a weight quad); for each quad the
+         * activation rows go four at a time (a 4×4 tile of accumulators in registers: per L-wide step 4
+         * weight and 4 activation loads feed 16 FMAs), then two, then one. The quad is read from memory
+         * once per call and from L1 for every further row group; the activations stay in L2 (rows are
+         * cut into blocks of about {@link #X_BLOCK_BYTES}). BF16/F16 weights are widened in the tile as they
+         * are loaded (an f32 panel widened once per call was slower when measured: the tiles' load site
+         * then saw two kinds of memory segment).
+         *
+         * <p>Per (r, o), whatever the tile, row count, block or range: ONE FMA chain of L-wide steps
+         * over i = 0, L, 2L, … (a single accumulator), the fixed butterfly sum, then the scalar tail
+         * in order. So out[r, o] has the same bits for any rows and any split of the outputs; a
+         * decode pass with one or two rows streams each weight once (bandwidth-bound, as before).
          */
         @Override
         void matmul(Matrix w, int oFrom, int oTo, float[] x, int rows, float[] out) {
-            matmul(w, oFrom, oTo, x, rows, out, TILE_BYTES);
+            matmul(w, oFrom, oTo, x, rows, out, X_BLOCK_BYTES);
         }
 
-        /** {@link #matmul} with another tile size (tests use small ones to cross tile borders). */
-        void matmul(Matrix w, int oFrom, int oTo, float[] x, int rows, float[] out, long tileBytes) {
+        /** {@link #matmul} with another activation block size (tests use small ones to cross block borders). */
+        void matmul(Matrix w, int oFrom, int oTo, float[] x, int rows, float[] out, long xBlockBytes) {
             int n = w.cols();
             int outDim = w.rows();
             MemorySegment seg = w.data();
             int dt = VectorKernels.code(w.dtype());
-            int tile = rows <= 2 ? Math.max(1, oTo - oFrom)
-                    : (int) Math.max(1, tileBytes / Math.max(1L, (long) n * w.dtype().byteSize()));
-            for (int t0 = oFrom; t0 < oTo; t0 += tile) {
-                int t1 = Math.min(oTo, t0 + tile);
-                int r = 0;
-                for (; r + 4 <= rows; r += 4) {
-                    int o = t0;
-                    for (; o + 2 <= t1; o += 2) {
-                        rows4x2(seg, dt, (long) o * n, n, x, r * n, out, r * outDim + o, outDim);
+            int block = (int) Math.min(Math.max(rows, 1),
+                    Math.max(MR, xBlockBytes / Math.max(1L, (long) n * Float.BYTES) / MR * MR));
+            for (int r0 = 0; r0 < rows; r0 += block) {
+                int r1 = Math.min(rows, r0 + block);
+                int o = oFrom;
+                for (; o + NR <= oTo; o += NR) {
+                    long base = (long) o * n;
+                    int r = r0;
+                    for (; r + MR <= r1; r += MR) {
+                        tile4x4(seg, dt, base, n, x, r * n, out, r * outDim + o, outDim);
                     }
-                    if (o < t1) { // an odd last output of the tile
-                        rows2(seg, dt, (long) o * n, n, x, r * n, out, r * outDim + o, outDim);
-                        rows2(seg, dt, (long) o * n, n, x, (r + 2) * n, out, (r + 2) * outDim + o, outDim);
+                    if (r + 2 <= r1) {
+                        tile2x4(seg, dt, base, n, x, r * n, out, r * outDim + o, outDim);
+                        r += 2;
+                    }
+                    if (r < r1) {
+                        tile1x4(seg, dt, base, n, x, r * n, out, r * outDim + o);
                     }
                 }
-                for (; r + 2 <= rows; r += 2) {
-                    for (int o = t0; o < t1; o++) {
-                        rows2(seg, dt, (long) o * n, n, x, r * n, out, r * outDim + o, outDim);
-                    }
-                }
-                if (r < rows) {
-                    for (int o = t0; o < t1; o++) {
-                        out[r * outDim + o] = rows1(seg, dt, (long) o * n, n, x, r * n);
+                for (; o < oTo; o++) { // the last outputs of the range, one at a time
+                    for (int r = r0; r < r1; r++) {
+                        out[r * outDim + o] = dot(seg, dt, (long) o * n, n, x, r * n);
                     }
                 }
             }
         }
 
-        /**
-         * Two weight rows (o, o + 1) against four activation rows: each loaded activation vector feeds
-         * two FMAs and each weight vector four, 12 loads per 16 FMAs instead of 10 per 8. Per (o, r)
-         * the arithmetic is that of {@link #rows1}, so the bits do not change.
-         */
-        private static void rows4x2(MemorySegment seg, int dt, long base, int n, float[] x, int x0, float[] out, int o0,
+        /** Four activation rows (x0, x0 + n, …) against four weight rows: out[r, o .. o + 3] for r = 0..3. */
+        private static void tile4x4(MemorySegment seg, int dt, long base, int n, float[] x, int x0, float[] out, int o0,
                                     int ldo) {
-            long base1 = base + n;
+            long b1 = base + n;
+            long b2 = b1 + n;
+            long b3 = b2 + n;
             int x1 = x0 + n;
             int x2 = x1 + n;
             int x3 = x2 + n;
-            FloatVector zero = FloatVector.zero(F);
-            FloatVector a00 = zero;
-            FloatVector b00 = zero;
-            FloatVector a01 = zero;
-            FloatVector b01 = zero;
-            FloatVector a02 = zero;
-            FloatVector b02 = zero;
-            FloatVector a03 = zero;
-            FloatVector b03 = zero;
-            FloatVector a10 = zero;
-            FloatVector b10 = zero;
-            FloatVector a11 = zero;
-            FloatVector b11 = zero;
-            FloatVector a12 = zero;
-            FloatVector b12 = zero;
-            FloatVector a13 = zero;
-            FloatVector b13 = zero;
+            FloatVector c00 = FloatVector.zero(F);
+            FloatVector c01 = c00;
+            FloatVector c02 = c00;
+            FloatVector c03 = c00;
+            FloatVector c10 = c00;
+            FloatVector c11 = c00;
+            FloatVector c12 = c00;
+            FloatVector c13 = c00;
+            FloatVector c20 = c00;
+            FloatVector c21 = c00;
+            FloatVector c22 = c00;
+            FloatVector c23 = c00;
+            FloatVector c30 = c00;
+            FloatVector c31 = c00;
+            FloatVector c32 = c00;
+            FloatVector c33 = c00;
             int i = 0;
-            for (; i + 2 * L <= n; i += 2 * L) {
+            for (; i + L <= n; i += L) {
                 FloatVector w0 = VectorKernels.load(seg, dt, base + i);
-                FloatVector v0 = VectorKernels.load(seg, dt, base1 + i);
-                FloatVector p0 = FloatVector.fromArray(F, x, x0 + i);
-                a00 = w0.fma(p0, a00);
-                a10 = v0.fma(p0, a10);
-                FloatVector p1 = FloatVector.fromArray(F, x, x1 + i);
-                a01 = w0.fma(p1, a01);
-                a11 = v0.fma(p1, a11);
-                FloatVector p2 = FloatVector.fromArray(F, x, x2 + i);
-                a02 = w0.fma(p2, a02);
-                a12 = v0.fma(p2, a12);
-                FloatVector p3 = FloatVector.fromArray(F, x, x3 + i);
-                a03 = w0.fma(p3, a03);
-                a13 = v0.fma(p3, a13);
-                FloatVector w1 = VectorKernels.load(seg, dt, base + i + L);
-                FloatVector v1 = VectorKernels.load(seg, dt, base1 + i + L);
-                FloatVector q0 = FloatVector.fromArray(F, x, x0 + i + L);
-                b00 = w1.fma(q0, b00);
-                b10 = v1.fma(q0, b10);
-                FloatVector q1 = FloatVector.fromArray(F, x, x1 + i + L);
-                b01 = w1.fma(q1, b01);
-                b11 = v1.fma(q1, b11);
-                FloatVector q2 = FloatVector.fromArray(F, x, x2 + i + L);
-                b02 = w1.fma(q2, b02);
-                b12 = v1.fma(q2, b12);
-                FloatVector q3 = FloatVector.fromArray(F, x, x3 + i + L);
-                b03 = w1.fma(q3, b03);
-                b13 = v1.fma(q3, b13);
+                FloatVector w1 = VectorKernels.load(seg, dt, b1 + i);
+                FloatVector w2 = VectorKernels.load(seg, dt, b2 + i);
+                FloatVector w3 = VectorKernels.load(seg, dt, b3 + i);
+                FloatVector p = FloatVector.fromArray(F, x, x0 + i);
+                c00 = w0.fma(p, c00);
+                c01 = w1.fma(p, c01);
+                c02 = w2.fma(p, c02);
+                c03 = w3.fma(p, c03);
+                p = FloatVector.fromArray(F, x, x1 + i);
+                c10 = w0.fma(p, c10);
+                c11 = w1.fma(p, c11);
+                c12 = w2.fma(p, c12);
+                c13 = w3.fma(p, c13);
+                p = FloatVector.fromArray(F, x, x2 + i);
+                c20 = w0.fma(p, c20);
+                c21 = w1.fma(p, c21);
+                c22 = w2.fma(p, c22);
+                c23 = w3.fma(p, c23);
+                p = FloatVector.fromArray(F, x, x3 + i);
+                c30 = w0.fma(p, c30);
+                c31 = w1.fma(p, c31);
+                c32 = w2.fma(p, c32);
+                c33 = w3.fma(p, c33);
             }
-            if (i + L <= n) {
-                FloatVector w0 = VectorKernels.load(seg, dt, base + i);
-                FloatVector v0 = VectorKernels.load(seg, dt, base1 + i);
-                FloatVector p0 = FloatVector.fromArray(F, x, x0 + i);
-                a00 = w0.fma(p0, a00);
-                a10 = v0.fma(p0, a10);
-                FloatVector p1 = FloatVector.fromArray(F, x, x1 + i);
-                a01 = w0.fma(p1, a01);
-                a11 = v0.fma(p1, a11);
-                FloatVector p2 = FloatVector.fromArray(F, x, x2 + i);
-                a02 = w0.fma(p2, a02);
-                a12 = v0.fma(p2, a12);
-                FloatVector p3 = FloatVector.fromArray(F, x, x3 + i);
-                a03 = w0.fma(p3, a03);
-                a13 = v0.fma(p3, a13);
-                i += L;
-            }
-            float s00 = hsum(a00.add(b00));
-            float s01 = hsum(a01.add(b01));
-            float s02 = hsum(a02.add(b02));
-            float s03 = hsum(a03.add(b03));
-            float s10 = hsum(a10.add(b10));
-            float s11 = hsum(a11.add(b11));
-            float s12 = hsum(a12.add(b12));
-            float s13 = hsum(a13.add(b13));
-            for (; i < n; i++) {
-                float wi = VectorKernels.scalarAt(seg, dt, base + i);
-                float vi = VectorKernels.scalarAt(seg, dt, base1 + i);
-                s00 += wi * x[x0 + i];
-                s10 += vi * x[x0 + i];
-                s01 += wi * x[x1 + i];
-                s11 += vi * x[x1 + i];
-                s02 += wi * x[x2 + i];
-                s12 += vi * x[x2 + i];
-                s03 += wi * x[x3 + i];
-                s13 += vi * x[x3 + i];
-            }
-            out[o0] = s00;
-            out[o0 + 1] = s10;
-            out[o0 + ldo] = s01;
-            out[o0 + 1 + ldo] = s11;
-            out[o0 + 2 * ldo] = s02;
-            out[o0 + 1 + 2 * ldo] = s12;
-            out[o0 + 3 * ldo] = s03;
-            out[o0 + 1 + 3 * ldo] = s13;
+            out[o0] = hsum(c00);
+            out[o0 + 1] = hsum(c01);
+            out[o0 + 2] = hsum(c02);
+            out[o0 + 3] = hsum(c03);
+            tail4(seg, dt, base, n, i, x, x0, out, o0);
+            out[o0 + ldo] = hsum(c10);
+            out[o0 + ldo + 1] = hsum(c11);
+            out[o0 + ldo + 2] = hsum(c12);
+            out[o0 + ldo + 3] = hsum(c13);
+            tail4(seg, dt, base, n, i, x, x1, out, o0 + ldo);
+            out[o0 + 2 * ldo] = hsum(c20);
+            out[o0 + 2 * ldo + 1] = hsum(c21);
+            out[o0 + 2 * ldo + 2] = hsum(c22);
+            out[o0 + 2 * ldo + 3] = hsum(c23);
+            tail4(seg, dt, base, n, i, x, x2, out, o0 + 2 * ldo);
+            out[o0 + 3 * ldo] = hsum(c30);
+            out[o0 + 3 * ldo + 1] = hsum(c31);
+            out[o0 + 3 * ldo + 2] = hsum(c32);
+            out[o0 + 3 * ldo + 3] = hsum(c33);
+            tail4(seg, dt, base, n, i, x, x3, out, o0 + 3 * ldo);
         }
 
-        private static float rows1(MemorySegment seg, int dt, long base, int n, float[] x, int x0) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector b0 = a0;
-            int i = 0;
-            for (; i + 2 * L <= n; i += 2 * L) {
-                a0 = VectorKernels.load(seg, dt, base + i).fma(FloatVector.fromArray(F, x, x0 + i), a0);
-                b0 = VectorKernels.load(seg, dt, base + i + L).fma(FloatVector.fromArray(F, x, x0 + i + L), b0);
-            }
-            if (i + L <= n) {
-                a0 = VectorKernels.load(seg, dt, base + i).fma(FloatVector.fromArray(F, x, x0 + i), a0);
-                i += L;
-            }
-            float s0 = hsum(a0.add(b0));
-            for (; i < n; i++) {
-                s0 += VectorKernels.scalarAt(seg, dt, base + i) * x[x0 + i];
-            }
-            return s0;
-        }
-
-        private static void rows2(MemorySegment seg, int dt, long base, int n, float[] x, int x0, float[] out, int o0,
-                                  int ldo) {
+        /** Two activation rows against four weight rows. */
+        private static void tile2x4(MemorySegment seg, int dt, long base, int n, float[] x, int x0, float[] out, int o0,
+                                    int ldo) {
+            long b1 = base + n;
+            long b2 = b1 + n;
+            long b3 = b2 + n;
             int x1 = x0 + n;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector b0 = a0;
-            FloatVector a1 = a0;
-            FloatVector b1 = a0;
+            FloatVector c00 = FloatVector.zero(F);
+            FloatVector c01 = c00;
+            FloatVector c02 = c00;
+            FloatVector c03 = c00;
+            FloatVector c10 = c00;
+            FloatVector c11 = c00;
+            FloatVector c12 = c00;
+            FloatVector c13 = c00;
             int i = 0;
-            for (; i + 2 * L <= n; i += 2 * L) {
+            for (; i + L <= n; i += L) {
                 FloatVector w0 = VectorKernels.load(seg, dt, base + i);
-                FloatVector w1 = VectorKernels.load(seg, dt, base + i + L);
-                a0 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-                b0 = w1.fma(FloatVector.fromArray(F, x, x0 + i + L), b0);
-                a1 = w0.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-                b1 = w1.fma(FloatVector.fromArray(F, x, x1 + i + L), b1);
+                FloatVector w1 = VectorKernels.load(seg, dt, b1 + i);
+                FloatVector w2 = VectorKernels.load(seg, dt, b2 + i);
+                FloatVector w3 = VectorKernels.load(seg, dt, b3 + i);
+                FloatVector p = FloatVector.fromArray(F, x, x0 + i);
+                c00 = w0.fma(p, c00);
+                c01 = w1.fma(p, c01);
+                c02 = w2.fma(p, c02);
+                c03 = w3.fma(p, c03);
+                p = FloatVector.fromArray(F, x, x1 + i);
+                c10 = w0.fma(p, c10);
+                c11 = w1.fma(p, c11);
+                c12 = w2.fma(p, c12);
+                c13 = w3.fma(p, c13);
             }
-            if (i + L <= n) {
-                FloatVector w0 = VectorKernels.load(seg, dt, base + i);
-                a0 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-                a1 = w0.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-                i += L;
+            out[o0] = hsum(c00);
+            out[o0 + 1] = hsum(c01);
+            out[o0 + 2] = hsum(c02);
+            out[o0 + 3] = hsum(c03);
+            tail4(seg, dt, base, n, i, x, x0, out, o0);
+            out[o0 + ldo] = hsum(c10);
+            out[o0 + ldo + 1] = hsum(c11);
+            out[o0 + ldo + 2] = hsum(c12);
+            out[o0 + ldo + 3] = hsum(c13);
+            tail4(seg, dt, base, n, i, x, x1, out, o0 + ldo);
+        }
+
+        /** One activation row against four weight rows. */
+        private static void tile1x4(MemorySegment seg, int dt, long base, int n, float[] x, int x0, float[] out, int o0) {
+            long b1 = base + n;
+            long b2 = b1 + n;
+            long b3 = b2 + n;
+            FloatVector c0 = FloatVector.zero(F);
+            FloatVector c1 = c0;
+            FloatVector c2 = c0;
+            FloatVector c3 = c0;
+            int i = 0;
+            for (; i + L <= n; i += L) {
+                FloatVector p = FloatVector.fromArray(F, x, x0 + i);
+                c0 = VectorKernels.load(seg, dt, base + i).fma(p, c0);
+                c1 = VectorKernels.load(seg, dt, b1 + i).fma(p, c1);
+                c2 = VectorKernels.load(seg, dt, b2 + i).fma(p, c2);
+                c3 = VectorKernels.load(seg, dt, b3 + i).fma(p, c3);
             }
-            float s0 = hsum(a0.add(b0));
-            float s1 = hsum(a1.add(b1));
+            out[o0] = hsum(c0);
+            out[o0 + 1] = hsum(c1);
+            out[o0 + 2] = hsum(c2);
+            out[o0 + 3] = hsum(c3);
+            tail4(seg, dt, base, n, i, x, x0, out, o0);
+        }
+
+        /**
+         * Adds, in order from i on, the scalar tail of weight rows base/n + k (k &lt; 4) against x[x0 ..] to
+         * out[o0 + k], which holds the butterfly sum of the accumulator: s = hsum; s += w_i · x_i.
+         * Vectors never cross a call boundary here (a vector argument of a method the JIT does not
+         * inline is boxed).
+         */
+        private static void tail4(MemorySegment seg, int dt, long base, int n, int i, float[] x, int x0, float[] out,
+                                  int o0) {
+            if (i == n) {
+                return;
+            }
+            float s0 = out[o0];
+            float s1 = out[o0 + 1];
+            float s2 = out[o0 + 2];
+            float s3 = out[o0 + 3];
             for (; i < n; i++) {
-                float wi = VectorKernels.scalarAt(seg, dt, base + i);
-                s0 += wi * x[x0 + i];
-                s1 += wi * x[x1 + i];
+                float xi = x[x0 + i];
+                s0 += VectorKernels.scalarAt(seg, dt, base + i) * xi;
+                s1 += VectorKernels.scalarAt(seg, dt, base + n + i) * xi;
+                s2 += VectorKernels.scalarAt(seg, dt, base + 2L * n + i) * xi;
+                s3 += VectorKernels.scalarAt(seg, dt, base + 3L * n + i) * xi;
             }
             out[o0] = s0;
-            out[o0 + ldo] = s1;
+            out[o0 + 1] = s1;
+            out[o0 + 2] = s2;
+            out[o0 + 3] = s3;
+        }
+
+        /** One (r, o): the same arithmetic as one accumulator of the tiles. */
+        private static float dot(MemorySegment seg, int dt, long base, int n, float[] x, int x0) {
+            FloatVector c = FloatVector.zero(F);
+            int i = 0;
+            for (; i + L <= n; i += L) {
+                c = VectorKernels.load(seg, dt, base + i).fma(FloatVector.fromArray(F, x, x0 + i), c);
+            }
+            float s = hsum(c);
+            for (; i < n; i++) {
+                s += VectorKernels.scalarAt(seg, dt, base + i) * x[x0 + i];
+            }
+            return s;
         }
 
         /**

@@ -40,15 +40,18 @@ import jdk.incubator.vector.FloatVector;
  * <pre>
  * git archive BASE backend-cpu-vector/src/main | tar -x -C /tmp/base   # then javac into /tmp/base/classes
  * java --add-modules jdk.incubator.vector -cp backend-cpu-vector/target/test-classes:core/target/classes:DEPS \
- *      io.tessera.cpu.AbBench gpt|vq THREADS ROUNDS /tmp/base/classes backend-cpu-vector/target/classes [F32|BF16]
+ *      io.tessera.cpu.AbBench gpt|vq THREADS ROUNDS /tmp/base/classes backend-cpu-vector/target/classes [F32|BF16 [ROWS]]
  * </pre>
- * {@code gpt}: a GPT-B decode step (2 rows = one image with CFG, context 128) by A, by B and a plain
+ * {@code gpt}: a GPT-B decode step (2 rows = one image with CFG, or the optional 7th argument ROWS; context 128) by A, by B and a plain
  * vector read of the same weight bytes on the same number of threads, round-robin; {@code vq}: one
  * VQ-16 decode of 16×16 tokens (256×256 pixels) by A and by B, alternating. Prints best and median.
  */
 public final class AbBench {
     private AbBench() {
     }
+
+    /** Batch rows of the timed GPT step (optional 7th argument; 2 = one image with CFG). */
+    private static int rows;
 
     public static void main(String[] args) throws Exception {
         String what = args[0];
@@ -57,6 +60,7 @@ public final class AbBench {
         ComputeBackend a = backend(Path.of(args[3]));
         ComputeBackend b = backend(Path.of(args[4]));
         DType dt = args.length > 5 ? DType.valueOf(args[5]) : DType.F32;
+        rows = args.length > 6 ? Integer.parseInt(args[6]) : 2;
         System.out.printf("A = %s, B = %s, %d threads, %s, %d-bit vectors%n", args[3], args[4], threads, dt,
                 FloatVector.SPECIES_PREFERRED.vectorBitSize());
         if (what.equals("gpt")) {
@@ -126,10 +130,10 @@ public final class AbBench {
             LlamaGenModel m = new LlamaGenModel(c, new LlamaGenWeights(c, new MemoryCheckpoint("bench", t)));
             int cap = m.cacheCapacity();
             try (GptSession sa = a.openModel(m, options(threads)); GptSession sb = b.openModel(m, options(threads))) {
-                ForwardBatch step = batch(2, ctx, ctx + 1, cap);
+                ForwardBatch step = batch(rows, ctx, ctx + 1, cap);
                 for (GptSession s : List.of(sa, sb)) {
-                    s.reset(2, cap);
-                    s.forward(batch(2, 0, ctx, cap));
+                    s.reset(rows, cap);
+                    s.forward(batch(rows, 0, ctx, cap));
                     for (int i = 0; i < 20; i++) {
                         s.forward(step);
                     }

@@ -47,22 +47,25 @@ class GptKernelsTest {
         }
     }
 
-    @Test
-    void tiledMatmulGivesTheSameBitsForAnyTileAndRowCount() {
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
+    void tiledMatmulGivesTheSameBitsForAnyTileAndRowCount(DType dt) {
         int cols = 67;
         int outRows = 13;
         Matrix w = Matrix.of(TestTensors.convert(
-                Tensor.ofFloats("w", new long[] {outRows, cols}, TestTensors.gaussian(5, outRows * cols)), DType.BF16));
+                Tensor.ofFloats("w", new long[] {outRows, cols}, TestTensors.gaussian(5, outRows * cols)), dt));
         GptKernels.Vector v = new GptKernels.Vector();
-        for (int rows : new int[] {3, 6, 11}) {
+        for (int rows : new int[] {3, 6, 11, 17}) {
             float[] x = TestTensors.gaussian(rows, rows * cols);
             float[] whole = new float[rows * outRows];
             v.matmul(w, 0, outRows, x, rows, whole, Long.MAX_VALUE / 4);
-            for (long tileBytes : new long[] {1, 2L * cols * 2, 5L * cols * 2}) {
-                float[] tiled = new float[rows * outRows];
-                v.matmul(w, 0, 4, x, rows, tiled, tileBytes);
-                v.matmul(w, 4, outRows, x, rows, tiled, tileBytes);
-                assertArrayEquals(whole, tiled, rows + " rows, tile " + tileBytes + " bytes");
+            for (long blockBytes : new long[] {1, 5L * cols * 4, 9L * cols * 4}) {
+                for (int split : new int[] {1, 4, 6}) {
+                    float[] tiled = new float[rows * outRows];
+                    v.matmul(w, 0, split, x, rows, tiled, blockBytes);
+                    v.matmul(w, split, outRows, x, rows, tiled, blockBytes);
+                    assertArrayEquals(whole, tiled, rows + " rows, block " + blockBytes + " bytes, split at " + split);
+                }
             }
             for (int r = 0; r < rows; r++) {
                 float[] one = new float[outRows];
