@@ -1,10 +1,8 @@
 package io.tessera.cpu;
 
-import io.tessera.core.BackendException;
 import io.tessera.core.checkpoint.Tensor;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.RandarModel;
-import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.ModelSpec;
@@ -60,22 +58,7 @@ final class RandarForward implements GptSession {
     /** QUERY (id 0) at position p reads instruction row p; everything else is the LlamaGen forward. */
     @Override
     public float[] forward(ForwardBatch batch) {
-        int[] ids = batch.ids().clone();
-        for (int e = 0; e < ids.length; e++) {
-            if (batch.kinds()[e] == EntryKind.QUERY) {
-                if (ids[e] != 0) {
-                    throw new BackendException("cpu-vector: randar has one position-instruction vector; entry " + e
-                            + " asks for QUERY id " + ids[e]);
-                }
-                if (batch.positions()[e] == 0) {
-                    throw new BackendException("cpu-vector: randar entry " + e + " is a position instruction at position 0; it"
-                            + " needs its target cell's position 1 + cell");
-                }
-                ids[e] = batch.positions()[e];
-            }
-        }
-        return gpt.forward(new ForwardBatch(batch.rows(), batch.length(), batch.kinds(), ids, batch.positions(), batch.slots(),
-                batch.visible(), batch.cacheRows()));
+        return gpt.forward(RandarModel.instructionRows(batch, "cpu-vector"));
     }
 
     @Override

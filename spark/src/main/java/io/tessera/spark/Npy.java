@@ -65,18 +65,7 @@ final class Npy {
 
         /** The header bytes (magic, version 1.0, length, dict padded to 64 bytes with a newline). */
         byte[] bytes() {
-            StringBuilder dims = new StringBuilder();
-            for (int i = 0; i < shape.length; i++) {
-                dims.append(i == 0 ? "" : ", ").append(shape[i]);
-            }
-            String tuple = shape.length == 1 ? "(" + dims + ",)" : "(" + dims + ")";
-            String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + tuple + ", }";
-            int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
-            byte[] text = (dict + " ".repeat(pad) + "\n").getBytes(StandardCharsets.US_ASCII);
-            ByteBuffer b = ByteBuffer.allocate(10 + text.length).order(ByteOrder.LITTLE_ENDIAN);
-            b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0)
-                    .putShort((short) text.length).put(text);
-            return b.array();
+            return io.tessera.core.io.Npy.header(descr, shape);
         }
     }
 

@@ -100,6 +100,11 @@ public final class Npy {
 
     /** The NumPy 1.0 header of a C-order array (magic, version, length, dict padded to a multiple of 64 bytes). */
     public static byte[] header(String descr, int... shape) {
+        return header(descr, java.util.Arrays.stream(shape).asLongStream().toArray());
+    }
+
+    /** {@link #header(String, int...)} for shapes with long dimensions. */
+    public static byte[] header(String descr, long... shape) {
         StringBuilder dims = new StringBuilder();
         for (int i = 0; i < shape.length; i++) {
             dims.append(i == 0 ? "" : ", ").append(shape[i]);

@@ -1,5 +1,8 @@
 package io.tessera.core.model;
 
+import io.tessera.core.BackendException;
+import io.tessera.core.spi.EntryKind;
+import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.ModelSpec;
 
 /**
@@ -36,5 +39,30 @@ public record RandarModel(RandarConfig config, RandarWeights weights) implements
     @Override
     public int numClasses() {
         return config.gpt().numClasses();
+    }
+
+    /**
+     * The batch a backend's LlamaGen forward runs for a RandAR pass: a QUERY entry (id 0) at position p reads row p
+     * of the backend's rotated-instruction table (one row per RoPE position), everything else is unchanged.
+     *
+     * @param backend the backend's name, for the error message
+     */
+    public static ForwardBatch instructionRows(ForwardBatch batch, String backend) {
+        int[] ids = batch.ids().clone();
+        for (int e = 0; e < ids.length; e++) {
+            if (batch.kinds()[e] == EntryKind.QUERY) {
+                if (ids[e] != 0) {
+                    throw new BackendException(backend + ": randar has one position-instruction vector; entry " + e
+                            + " asks for QUERY id " + ids[e]);
+                }
+                if (batch.positions()[e] == 0) {
+                    throw new BackendException(backend + ": randar entry " + e + " is a position instruction at position 0;"
+                            + " it needs its target cell's position 1 + cell");
+                }
+                ids[e] = batch.positions()[e];
+            }
+        }
+        return new ForwardBatch(batch.rows(), batch.length(), batch.kinds(), ids, batch.positions(), batch.slots(),
+                batch.visible(), batch.cacheRows());
     }
 }
