@@ -60,7 +60,8 @@ class OfficialGoldensTest {
     @SuppressWarnings("unchecked")
     private static Stream<Arguments> listed(String key) throws Exception {
         List<Arguments> out = new ArrayList<>();
-        for (Map<String, Object> c : (List<Map<String, Object>>) manifest().get(key)) {
+        List<Map<String, Object>> listed = (List<Map<String, Object>>) manifest().get(key);
+        for (Map<String, Object> c : listed == null ? List.<Map<String, Object>>of() : listed) {
             for (String backend : new String[] {"cpu-vector", "torch"}) {
                 out.add(Arguments.of(c.get("name"), backend, c.get("pipeline"), c.get("tokens"), c.get("official"), c.get("passes")));
             }
@@ -91,7 +92,7 @@ class OfficialGoldensTest {
      * Official behaviour Tessera does not reproduce yet (the manifest says why) still differs: when one
      * starts to match, it belongs in {@code cases} (move it in make_goldens.py).
      */
-    @ParameterizedTest(name = "{0} on {1}")
+    @ParameterizedTest(name = "{0} on {1}", allowZeroInvocations = true)
     @MethodSource("pending")
     void pendingCasesStillDiffer(String name, String backend, String pipeline, String tokens, String official, int passes)
             throws Exception {

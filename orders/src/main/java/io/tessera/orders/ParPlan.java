@@ -32,6 +32,18 @@ public final class ParPlan extends FixedPlan implements RegionPlan {
         return side * side;
     }
 
+    /**
+     * PAR's cfg clock (generate.py {@code generate}, {@code ar_token_num} = n): the n − 1 sequential
+     * steps of {@code decode_n_tokens} count steps (i = pass − 1); then {@code decode_n_tokens_multi}
+     * restarts at 0 and counts tokens, i in {@code range(0, N − n, n)}, i.e. the cells generated since
+     * phase 1. With one region this is the raster clock, pass − 1.
+     */
+    @Override
+    public int cfgClock(int pass, int generatedBefore) {
+        int n = regions();
+        return generatedBefore < n ? pass - 1 : generatedBefore - n;
+    }
+
     /** Regions per grid side, M. */
     public int side() {
         return side;

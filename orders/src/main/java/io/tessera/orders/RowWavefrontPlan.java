@@ -85,6 +85,17 @@ final class RowWavefrontPlan implements Plan {
         return new Group(cells, anyStandIn ? standIns : null);
     }
 
+    /**
+     * ZipAR's cfg clock (generate_zipar.py {@code generate}): row 0 goes through {@code decode_n_tokens},
+     * whose step i is pass − 1; then {@code decode_n_tokens_zipar} restarts at 0 and counts
+     * {@code num_generated_tokens}, the tokens sampled since row 0 before the pass.
+     */
+    @Override
+    public int cfgClock(int pass, int generatedBefore) {
+        int width = grid.width();
+        return generatedBefore < width ? pass - 1 : generatedBefore - width;
+    }
+
     @Override
     public int plannedPasses() {
         return plannedPasses;

@@ -4,7 +4,7 @@ import io.tessera.core.config.ConfigNode;
 
 /** How the classifier-free guidance scale varies over a generation ({@code sampling.cfg_schedule}). */
 public enum CfgSchedule {
-    /** LlamaGen: one scale for every token (switched off after {@code cfg_interval} passes when set). */
+    /** LlamaGen: one scale for every token (switched off once the order's official clock, {@code Plan.cfgClock}, exceeds {@code cfg_interval} when set). */
     CONSTANT("constant"),
     /**
      * LPD ({@code lpd.py sample_tokens}): token t of N (its generation index) uses 1 + (cfg − 1)·t/N, and the

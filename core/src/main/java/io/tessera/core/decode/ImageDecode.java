@@ -171,7 +171,8 @@ public final class ImageDecode {
 
     /**
      * Guidance scale of the {@code j}-th cell of this pass's group: LlamaGen's cfg_interval (the same for
-     * the whole pass: on for the first pass and while the pass index − 1 ≤ cfg_interval), or the linear
+     * the whole pass: on for the first pass and while the order's official clock
+     * {@link Plan#cfgClock} ≤ cfg_interval; pass index − 1 unless the order says otherwise), or the linear
      * schedule of LPD (lpd.py {@code sample_tokens}: {@code cfg_iter = 1 + (cfg − 1)·linspace(t, t + g − 1, g)/N}),
      * i.e. 1 + (cfg − 1)·(t + j)/N with t the tokens generated before this pass: each token's own generation
      * index, the first token of an image getting scale 1.
@@ -185,7 +186,8 @@ public final class ImageDecode {
             // RandAR randar_gpt.py generate: cfg_scales[0] + (cfg_scales[1] − cfg_scales[0])·query_token_idx_cur_step/N
             case LINEAR_PASS -> (float) (1 + (sampling.cfgScale() - 1) * state.countBeforePass / state.tokens.length);
             case CONSTANT -> {
-                boolean on = sampling.cfgInterval() < 0 || passes == 0 || passes - 1 <= sampling.cfgInterval();
+                boolean on = sampling.cfgInterval() < 0 || passes == 0
+                        || plan.cfgClock(passes, state.countBeforePass) <= sampling.cfgInterval();
                 yield on ? (float) sampling.cfgScale() : 1f;
             }
         };

@@ -9,7 +9,7 @@ import io.tessera.core.config.ConfigNode;
  * @param topK        keep the k largest logits (0 = all; 1 = greedy)
  * @param topP        nucleus threshold (1 = off)
  * @param cfgScale    classifier-free guidance scale (1 = off: no unconditional rows)
- * @param cfgInterval LlamaGen's cfg_interval: guidance only while the decode-pass index ≤ this (−1 = always)
+ * @param cfgInterval LlamaGen's cfg_interval: guidance only while the order's official clock ({@code Plan.cfgClock}: the decode step for raster, ZipAR/PAR count their own way) ≤ this (−1 = always)
  * @param cfgSchedule {@code constant} (LlamaGen), {@code linear} (LPD: 1 + (cfg−1)·t/N per token, t = the token's
  *                    generation index, i.e. the tokens generated before its pass plus its index in the pass's group)
  *                    or {@code linear-pass} (RandAR {@code generate}: 1 + (cfg−1)·t/N with t = the tokens generated

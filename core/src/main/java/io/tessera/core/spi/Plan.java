@@ -21,4 +21,16 @@ public interface Plan {
     default boolean maskUnwritten() {
         return false;
     }
+
+    /**
+     * The official "cfg clock" of pass {@code pass} (0-based), given the {@code generatedBefore} cells
+     * generated before it: the counter the official code compares with {@code cfg_interval} k, guidance
+     * staying on while clock ≤ k. The first pass (the prefill, which always guides) does not ask.
+     * The default is LlamaGen's decode step {@code i = pass − 1} ({@code decode_n_tokens}); orders whose
+     * official code restarts or counts tokens instead (ZipAR, PAR) override it. A pure function of its
+     * arguments: it never depends on how far {@link #next} has gone.
+     */
+    default int cfgClock(int pass, int generatedBefore) {
+        return pass - 1;
+    }
 }
