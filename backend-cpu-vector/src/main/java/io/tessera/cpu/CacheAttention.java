@@ -26,24 +26,32 @@ final class CacheAttention {
         final float scale = (float) (1.0 / Math.sqrt(hd));
         final boolean[] visible = batch.visible();
         Arrays.fill(attn, 0f);
-        pool.range(batch.rows() * batch.length() * nHead, (from, to) -> {
-            float[] scores = new float[capacity];
+        final int n = batch.rows() * batch.length();
+        // Each task takes a run of one entry's heads (slot-major: a cached slot's heads are read together).
+        // The run length only spreads the work over the threads; no head's bits depend on it.
+        final int perTask = Math.max(1, Math.min(nHead, (int) ((long) nHead * n / (4L * pool.threads()))));
+        final int runs = (nHead + perTask - 1) / perTask;
+        pool.range(n * runs, (from, to) -> {
+            float[] scores = new float[perTask * capacity];
             int[] slots = new int[capacity];
+            int count = 0;
+            int slotsOf = -1; // the entry whose visible slots `slots` holds (the same for all its heads)
             for (int task = from; task < to; task++) {
-                int e = task / nHead;
-                int hq = task % nHead;
+                int e = task / runs;
+                int hFrom = (task % runs) * perTask;
+                int hTo = Math.min(nHead, hFrom + perTask);
                 int cache = batch.cacheRowOf(e) * layers + layer;
-                float[] keys = keyCache[cache];
-                float[] values = valueCache[cache];
-                int q = e * qkvDim + hq * hd;
-                int kvOff = (hq / group) * hd;
-                int count = 0;
-                for (int s = 0; s < capacity; s++) {
-                    if (visible[e * capacity + s]) {
-                        slots[count++] = s;
+                if (e != slotsOf) {
+                    count = 0;
+                    for (int s = 0; s < capacity; s++) {
+                        if (visible[e * capacity + s]) {
+                            slots[count++] = s;
+                        }
                     }
+                    slotsOf = e;
                 }
-                gpt.attend(qkv, q, keys, values, kvDim, kvOff, hd, slots, count, scale, scores, attn, e * width + hq * hd);
+                gpt.attendHeads(qkv, e * qkvDim, keyCache[cache], valueCache[cache], kvDim, group, hd, hFrom, hTo,
+                        slots, count, scale, scores, attn, e * width);
             }
         });
     }

@@ -2,6 +2,7 @@ package io.tessera.cpu;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -33,6 +34,21 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
      */
     abstract void attend(float[] q, int qOff, float[] keys, float[] values, int stride, int kvOff, int hd, int[] slots,
                          int count, float scale, float[] scores, float[] out, int outOff);
+
+    /**
+     * {@link #attend} of the query heads [hFrom, hTo) of one entry, whose q head h starts at
+     * qOff + h · hd and reads kv head h / group (key at s · stride + (h / group) · hd), writing head h to
+     * out[outOff + h · hd ..). Every head gets exactly the bits {@link #attend} gives it, whatever the
+     * range; the slot-major order only reads each cached slot's heads together. {@code scores} is scratch
+     * of at least (hTo − hFrom) · count floats.
+     */
+    void attendHeads(float[] q, int qOff, float[] keys, float[] values, int stride, int group, int hd, int hFrom,
+                     int hTo, int[] slots, int count, float scale, float[] scores, float[] out, int outOff) {
+        for (int h = hFrom; h < hTo; h++) {
+            attend(q, qOff + h * hd, keys, values, stride, (h / group) * hd, hd, slots, count, scale, scores, out,
+                    outOff + h * hd);
+        }
+    }
 
     /** Reference: {@link ScalarKernels#matmul}; dot, {@link Kernels#softmax} and axpy per slot. */
     static final class Scalar extends GptKernels {
@@ -73,6 +89,194 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         static {
             if (L < 4 || L > 16) {
                 throw new IllegalStateException("cpu-vector: unsupported float vector length " + L);
+            }
+        }
+
+        /*
+         * Slot blocks of the scores: L slots' FMA chains are reduced together by a transpose-reduce whose
+         * level k (k = L/2, L/4, …, 1) merges two vectors a, b into one whose lanes with bit k clear hold
+         * a[i] + a[i^k] and whose lanes with bit k set hold b[i] + b[i^k]: the very adds of hsum's
+         * butterfly (a + b is exact-commutative), so every lane ends with its slot's hsum, bit for bit.
+         * The vector at input position p ends in lane bitrev(p), so position p reads slot bitrev(p).
+         */
+        private static final VectorShuffle<Float> S2 = VectorShuffle.fromOp(F, i -> i ^ (L / 2));
+        private static final VectorShuffle<Float> S4 = VectorShuffle.fromOp(F, i -> i ^ (L / 4));
+        private static final VectorShuffle<Float> S8 = L >= 8 ? VectorShuffle.fromOp(F, i -> i ^ (L / 8)) : null;
+        private static final VectorShuffle<Float> S16 = L >= 16 ? VectorShuffle.fromOp(F, i -> i ^ (L / 16)) : null;
+        private static final VectorMask<Float> M2 = bit(L / 2);
+        private static final VectorMask<Float> M4 = bit(L / 4);
+        private static final VectorMask<Float> M8 = L >= 8 ? bit(L / 8) : null;
+        private static final VectorMask<Float> M16 = L >= 16 ? bit(L / 16) : null;
+        private static final int[] BITREV = new int[L];
+
+        static {
+            int bits = Integer.numberOfTrailingZeros(L);
+            for (int p = 0; p < L; p++) {
+                BITREV[p] = Integer.reverse(p) >>> (32 - bits);
+            }
+        }
+
+        private static VectorMask<Float> bit(int k) {
+            boolean[] m = new boolean[L];
+            for (int i = 0; i < L; i++) {
+                m[i] = (i & k) != 0;
+            }
+            return VectorMask.fromArray(F, m, 0);
+        }
+
+        private static FloatVector merge(FloatVector a, FloatVector b, VectorShuffle<Float> x, VectorMask<Float> m) {
+            return a.blend(b, m).add(b.blend(a, m).rearrange(x));
+        }
+
+        /** The FMA chain of one slot over the head's whole L-wide pieces (as in the per-slot path). */
+        private static FloatVector chain(float[] q, int qOff, float[] keys, int kb, int hd) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int d = 0; d + L <= hd; d += L) {
+                acc = FloatVector.fromArray(F, q, qOff + d).fma(FloatVector.fromArray(F, keys, kb + d), acc);
+            }
+            return acc;
+        }
+
+        private static FloatVector red2(float[] q, int qOff, float[] keys, int stride, int kvOff, int hd, int[] slots,
+                                        int j0, int p) {
+            return merge(chain(q, qOff, keys, slots[j0 + BITREV[p]] * stride + kvOff, hd),
+                    chain(q, qOff, keys, slots[j0 + BITREV[p + 1]] * stride + kvOff, hd), S2, M2);
+        }
+
+        private static FloatVector red4(float[] q, int qOff, float[] keys, int stride, int kvOff, int hd, int[] slots,
+                                        int j0, int p) {
+            return merge(red2(q, qOff, keys, stride, kvOff, hd, slots, j0, p),
+                    red2(q, qOff, keys, stride, kvOff, hd, slots, j0, p + 2), S4, M4);
+        }
+
+        private static FloatVector red8(float[] q, int qOff, float[] keys, int stride, int kvOff, int hd, int[] slots,
+                                        int j0, int p) {
+            return merge(red4(q, qOff, keys, stride, kvOff, hd, slots, j0, p),
+                    red4(q, qOff, keys, stride, kvOff, hd, slots, j0, p + 4), S8, M8);
+        }
+
+        private static FloatVector red16(float[] q, int qOff, float[] keys, int stride, int kvOff, int hd, int[] slots,
+                                         int j0) {
+            return merge(red8(q, qOff, keys, stride, kvOff, hd, slots, j0, 0),
+                    red8(q, qOff, keys, stride, kvOff, hd, slots, j0, 8), S16, M16);
+        }
+
+        /** Lane i: hsum of slot j0 + i's FMA chain, for the L slots j0 .. j0 + L − 1. */
+        private static FloatVector blockSums(float[] q, int qOff, float[] keys, int stride, int kvOff, int hd, int[] slots,
+                                             int j0) {
+            return switch (L) {
+                case 16 -> red16(q, qOff, keys, stride, kvOff, hd, slots, j0);
+                case 8 -> red8(q, qOff, keys, stride, kvOff, hd, slots, j0, 0);
+                default -> red4(q, qOff, keys, stride, kvOff, hd, slots, j0, 0);
+            };
+        }
+
+        /** scores[off .. off + count) ← softmax of themselves, as {@link #attend} describes. */
+        private static void softmax(float[] scores, int off, int count) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < count; j++) {
+                max = Math.max(max, scores[off + j]);
+            }
+            FloatVector vmax = FloatVector.broadcast(F, max);
+            FloatVector vsum = FloatVector.zero(F);
+            int j = 0;
+            for (; j + L <= count; j += L) {
+                FloatVector e = VectorConvKernels.exp(FloatVector.fromArray(F, scores, off + j).sub(vmax));
+                e.intoArray(scores, off + j);
+                vsum = vsum.add(e);
+            }
+            float sum = hsum(vsum);
+            for (; j < count; j++) {
+                float e = VectorConvKernels.exp(FloatVector.broadcast(F, scores[off + j] - max)).lane(0);
+                scores[off + j] = e;
+                sum += e;
+            }
+            FloatVector vs = FloatVector.broadcast(F, sum);
+            j = 0;
+            for (; j + L <= count; j += L) {
+                FloatVector.fromArray(F, scores, off + j).div(vs).intoArray(scores, off + j);
+            }
+            for (; j < count; j++) {
+                scores[off + j] /= sum;
+            }
+        }
+
+        /** One slot's score for one head: FMA chain, butterfly sum, scalar tail, × scale. */
+        private static float score(float[] q, int qOff, float[] keys, int kb, int hd, float scale) {
+            FloatVector acc = FloatVector.zero(F);
+            int d = 0;
+            for (; d + L <= hd; d += L) {
+                acc = FloatVector.fromArray(F, q, qOff + d).fma(FloatVector.fromArray(F, keys, kb + d), acc);
+            }
+            float s = hsum(acc);
+            for (; d < hd; d++) {
+                s += q[qOff + d] * keys[kb + d];
+            }
+            return s * scale;
+        }
+
+        /**
+         * Slot-major {@link #attend} of several heads: per block of L slots every head's blocked scores,
+         * the last count mod L slots per slot and head; per head the same softmax; the value sum walks the
+         * slots once, each head's L-wide pieces accumulating in {@code out} by the same FMA chain (from
+         * zero, slots in order) as {@link #attend}'s register accumulator, so the same bits per head.
+         */
+        @Override
+        void attendHeads(float[] q, int qOff, float[] keys, float[] values, int stride, int group, int hd, int hFrom,
+                         int hTo, int[] slots, int count, float scale, float[] scores, float[] out, int outOff) {
+            int heads = hTo - hFrom;
+            FloatVector vscale = FloatVector.broadcast(F, scale);
+            int whole = hd - hd % L;
+            int j0 = 0;
+            for (; j0 + L <= count; j0 += L) {
+                for (int i = 0; i < heads; i++) {
+                    int h = hFrom + i;
+                    int kvOff = (h / group) * hd;
+                    int so = i * count;
+                    FloatVector sums = blockSums(q, qOff + h * hd, keys, stride, kvOff, hd, slots, j0);
+                    if (whole == hd) {
+                        sums.mul(vscale).intoArray(scores, so + j0);
+                    } else {
+                        sums.intoArray(scores, so + j0);
+                        for (int j = j0; j < j0 + L; j++) {
+                            int kb = slots[j] * stride + kvOff;
+                            float sc = scores[so + j];
+                            for (int d = whole; d < hd; d++) {
+                                sc += q[qOff + h * hd + d] * keys[kb + d];
+                            }
+                            scores[so + j] = sc * scale;
+                        }
+                    }
+                }
+            }
+            for (int j = j0; j < count; j++) {
+                int kb = slots[j] * stride;
+                for (int i = 0; i < heads; i++) {
+                    int h = hFrom + i;
+                    scores[i * count + j] = score(q, qOff + h * hd, keys, kb + (h / group) * hd, hd, scale);
+                }
+            }
+            for (int i = 0; i < heads; i++) {
+                softmax(scores, i * count, count);
+            }
+            java.util.Arrays.fill(out, outOff + hFrom * hd, outOff + hTo * hd, 0f);
+            for (int t = 0; t < count; t++) {
+                int vb = slots[t] * stride;
+                for (int i = 0; i < heads; i++) {
+                    int h = hFrom + i;
+                    int vo = vb + (h / group) * hd;
+                    int o = outOff + h * hd;
+                    FloatVector p = FloatVector.broadcast(F, scores[i * count + t]);
+                    float ps = scores[i * count + t];
+                    int d = 0;
+                    for (; d < whole; d += L) {
+                        p.fma(FloatVector.fromArray(F, values, vo + d), FloatVector.fromArray(F, out, o + d))
+                                .intoArray(out, o + d);
+                    }
+                    for (; d < hd; d++) {
+                        out[o + d] += ps * values[vo + d];
+                    }
+                }
             }
         }
 
@@ -333,7 +537,9 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         }
 
         /**
-         * Scores: one FMA chain per slot over the head, butterfly sum, scalar tail. Softmax: scalar
+         * Scores: one FMA chain per slot over the head, butterfly sum, scalar tail; whole blocks of L
+         * slots share one transpose-reduce ({@link #blockSums}, the same adds as the butterfly, so the
+         * same bits as the per-slot path, which takes the last count mod L slots). Softmax: scalar
          * max, e = exp(s − max) with {@link VectorConvKernels#exp} (L lanes at a time, the tail one lane
          * at a time through the same function), Σ in lane order, then e / Σ. Output: per L-wide piece
          * of the head, one FMA chain over the slots, stored once.
@@ -341,7 +547,25 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         @Override
         void attend(float[] q, int qOff, float[] keys, float[] values, int stride, int kvOff, int hd, int[] slots,
                     int count, float scale, float[] scores, float[] out, int outOff) {
-            for (int j = 0; j < count; j++) {
+            FloatVector vscale = FloatVector.broadcast(F, scale);
+            int j0 = 0;
+            for (; j0 + L <= count; j0 += L) {
+                FloatVector sums = blockSums(q, qOff, keys, stride, kvOff, hd, slots, j0);
+                if (hd % L == 0) {
+                    sums.mul(vscale).intoArray(scores, j0);
+                } else {
+                    sums.intoArray(scores, j0);
+                    for (int j = j0; j < j0 + L; j++) {
+                        int kb = slots[j] * stride + kvOff;
+                        float s = scores[j];
+                        for (int d = hd - hd % L; d < hd; d++) {
+                            s += q[qOff + d] * keys[kb + d];
+                        }
+                        scores[j] = s * scale;
+                    }
+                }
+            }
+            for (int j = j0; j < count; j++) {
                 int kb = slots[j] * stride + kvOff;
                 FloatVector acc = FloatVector.zero(F);
                 int d = 0;
@@ -354,32 +578,7 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
                 }
                 scores[j] = s * scale;
             }
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < count; j++) {
-                max = Math.max(max, scores[j]);
-            }
-            FloatVector vmax = FloatVector.broadcast(F, max);
-            FloatVector vsum = FloatVector.zero(F);
-            int j = 0;
-            for (; j + L <= count; j += L) {
-                FloatVector e = VectorConvKernels.exp(FloatVector.fromArray(F, scores, j).sub(vmax));
-                e.intoArray(scores, j);
-                vsum = vsum.add(e);
-            }
-            float sum = hsum(vsum);
-            for (; j < count; j++) {
-                float e = VectorConvKernels.exp(FloatVector.broadcast(F, scores[j] - max)).lane(0);
-                scores[j] = e;
-                sum += e;
-            }
-            FloatVector vs = FloatVector.broadcast(F, sum);
-            j = 0;
-            for (; j + L <= count; j += L) {
-                FloatVector.fromArray(F, scores, j).div(vs).intoArray(scores, j);
-            }
-            for (; j < count; j++) {
-                scores[j] /= sum;
-            }
+            softmax(scores, 0, count);
             int d = 0;
             for (; d + L <= hd; d += L) {
                 FloatVector acc = FloatVector.zero(F);

@@ -101,6 +101,140 @@ class GptKernelsTest {
         }
     }
 
+    /**
+     * The slot-blocked scores give each slot the bits of the per-slot path (FMA chain, butterfly
+     * hsum, scalar tail), for every count 1 .. 3L + 5 and so for any number of blocks, and a query's
+     * output does not depend on the other slots' blocking: each count is checked against the
+     * per-slot reference built here from {@link GptKernels.Vector#hsum}.
+     */
+    @Test
+    void blockedScoresHaveThePerSlotBits() {
+        int lanes = VectorKernels.L;
+        for (int hd : new int[] {lanes / 2, lanes, 64, 64 + 3}) {
+            for (int count = 1; count <= 3 * lanes + 5; count++) {
+                int stride = 2 * hd + 1;
+                int kvOff = hd;
+                int capacity = 2 * count + 2;
+                float[] keys = TestTensors.gaussian(hd * 31L + count, capacity * stride);
+                float[] values = TestTensors.gaussian(hd * 37L + count, capacity * stride);
+                float[] q = TestTensors.gaussian(hd * 41L + count, hd + 1);
+                int[] slots = new int[count];
+                for (int j = 0; j < count; j++) {
+                    slots[j] = 2 * j + (j % 3 == 0 ? 1 : 0);
+                }
+                float scale = (float) (1 / Math.sqrt(hd));
+                float[] scores = new float[count];
+                float[] out = new float[hd + 2];
+                vector.attend(q, 1, keys, values, stride, kvOff, hd, slots, count, scale, scores, out, 2);
+                float[] expected = new float[hd + 2];
+                perSlotAttend(q, 1, keys, values, stride, kvOff, hd, slots, count, scale, expected, 2);
+                assertArrayEquals(expected, out, "hd " + hd + " count " + count);
+            }
+        }
+    }
+
+    /**
+     * Slot-major heads give every head the bits of {@link GptKernels#attend} on its own, for any head
+     * range (how CacheAttention splits an entry over tasks), with and without grouped kv heads.
+     */
+    @Test
+    void attendHeadsHasEachHeadsBitsForAnyRange() {
+        int lanes = VectorKernels.L;
+        for (int hd : new int[] {lanes, 64, 64 + 3}) {
+            for (int group : new int[] {1, 2}) {
+                int nHead = 4;
+                int nKv = nHead / group;
+                int stride = nKv * hd;
+                for (int count : new int[] {1, lanes - 1, lanes, 2 * lanes + 3}) {
+                    int capacity = count + 5;
+                    float[] keys = TestTensors.gaussian(hd * 7L + count + group, capacity * stride);
+                    float[] values = TestTensors.gaussian(hd * 5L + count + group, capacity * stride);
+                    float[] q = TestTensors.gaussian(hd * 3L + count + group, 3 + nHead * hd);
+                    int[] slots = new int[count];
+                    for (int j = 0; j < count; j++) {
+                        slots[j] = j + (j > count / 2 ? 5 : 0);
+                    }
+                    float scale = (float) (1 / Math.sqrt(hd));
+                    float[] expected = new float[2 + nHead * hd];
+                    for (int h = 0; h < nHead; h++) {
+                        vector.attend(q, 3 + h * hd, keys, values, stride, (h / group) * hd, hd, slots, count, scale,
+                                new float[count], expected, 2 + h * hd);
+                    }
+                    for (int per = 1; per <= nHead; per++) {
+                        float[] actual = new float[2 + nHead * hd];
+                        for (int h = 0; h < nHead; h += per) {
+                            vector.attendHeads(q, 3, keys, values, stride, group, hd, h, Math.min(nHead, h + per), slots,
+                                    count, scale, new float[per * count], actual, 2);
+                        }
+                        assertArrayEquals(expected, actual, "hd " + hd + " group " + group + " count " + count + " per " + per);
+                        float[] ref = new float[2 + nHead * hd];
+                        scalar.attendHeads(q, 3, keys, values, stride, group, hd, 0, nHead, slots, count, scale,
+                                new float[nHead * count], ref, 2);
+                        assertClose(ref, actual, 1e-5f * hd, "scalar, hd " + hd + " count " + count);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The per-slot Vector path as it was before slot blocks: the bit reference of the blocked one. */
+    private static void perSlotAttend(float[] q, int qOff, float[] keys, float[] values, int stride, int kvOff, int hd,
+                                      int[] slots, int count, float scale, float[] out, int outOff) {
+        var f = VectorKernels.F;
+        int lanes = VectorKernels.L;
+        float[] scores = new float[count];
+        for (int j = 0; j < count; j++) {
+            int kb = slots[j] * stride + kvOff;
+            var acc = jdk.incubator.vector.FloatVector.zero(f);
+            int d = 0;
+            for (; d + lanes <= hd; d += lanes) {
+                acc = jdk.incubator.vector.FloatVector.fromArray(f, q, qOff + d)
+                        .fma(jdk.incubator.vector.FloatVector.fromArray(f, keys, kb + d), acc);
+            }
+            float s = GptKernels.Vector.hsum(acc);
+            for (; d < hd; d++) {
+                s += q[qOff + d] * keys[kb + d];
+            }
+            scores[j] = s * scale;
+        }
+        // softmax and value sum: the kernel's own, fed one slot at a time so no block forms
+        float[] p = new float[count];
+        float max = Float.NEGATIVE_INFINITY;
+        for (float s : scores) {
+            max = Math.max(max, s);
+        }
+        var vmax = jdk.incubator.vector.FloatVector.broadcast(f, max);
+        var vsum = jdk.incubator.vector.FloatVector.zero(f);
+        int j = 0;
+        for (; j + lanes <= count; j += lanes) {
+            var e = VectorConvKernels.exp(jdk.incubator.vector.FloatVector.fromArray(f, scores, j).sub(vmax));
+            e.intoArray(p, j);
+            vsum = vsum.add(e);
+        }
+        float sum = GptKernels.Vector.hsum(vsum);
+        for (; j < count; j++) {
+            p[j] = VectorConvKernels.exp(jdk.incubator.vector.FloatVector.broadcast(f, scores[j] - max)).lane(0);
+            sum += p[j];
+        }
+        for (j = 0; j < count; j++) {
+            p[j] /= sum;
+        }
+        for (int d = 0; d < hd; d++) {
+            float acc = 0f;
+            for (int t = 0; t < count; t++) {
+                acc = Math.fma(p[t], values[slots[t] * stride + kvOff + d], acc);
+            }
+            out[outOff + d] = d < hd - hd % lanes ? acc : 0f;
+        }
+        for (int d = hd - hd % lanes; d < hd; d++) {
+            float acc = 0f;
+            for (int t = 0; t < count; t++) {
+                acc += p[t] * values[slots[t] * stride + kvOff + d];
+            }
+            out[outOff + d] = acc;
+        }
+    }
+
     @Test
     void butterflySumIsExactOnIntegers() {
         float[] v = new float[VectorKernels.L];
