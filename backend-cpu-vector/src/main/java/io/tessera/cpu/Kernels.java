@@ -29,14 +29,6 @@ abstract sealed class Kernels permits ScalarKernels, VectorKernels {
 
     // ---------------------------------------------------------------- kernels with two implementations
 
-    /**
-     * out[r, o] = Σ_i w[o, i] · x[r, i] for output rows o in [oFrom, oTo) and every activation row r.
-     * Weights [out, in] row-major (F32/BF16/F16 widened on the fly), x [rows, in], out [rows, out].
-     * Each weight row is read once for up to four activation rows. The value of out[r, o] does not
-     * depend on {@code rows} or on the range.
-     */
-    abstract void matmul(Matrix w, int oFrom, int oTo, float[] x, int rows, float[] out);
-
     /** Σ a[aOff + i] · b[bOff + i] for i &lt; n. */
     abstract float dot(float[] a, int aOff, float[] b, int bOff, int n);
 

@@ -14,7 +14,8 @@ import java.util.Arrays;
 /**
  * The LlamaGen c2i GPT ({@code autoregressive/models/gpt.py}) on the CPU: RMSNorm, fused wqkv,
  * grouped-query attention with 2-D RoPE over a zero-filled KV cache, SwiGLU, no biases.
- * Weights stay in the checkpoint's memory segments; activations are float32 on the heap.
+ * Linear weights are repacked once into {@link Panels} (embedding tables stay in the checkpoint's memory
+ * segments); activations are float32 on the heap.
  *
  * <p>Also runs PAR, the same GPT whose only difference is the embedding step: QUERY entries embed the
  * transition tokens {@code spe_tok_embeddings} (and sit at position 0, the zero RoPE row). RandAR runs on it
@@ -22,15 +23,15 @@ import java.util.Arrays;
  */
 final class LlamaGenForward implements GptSession {
 
-    /** One transformer block, weights in place. */
+    /** One transformer block, its linears packed as {@link Panels}. */
     private record Block(
             float[] attentionNorm, // [dim]
-            Matrix wqkv,           // [(n_head + 2·n_kv_head)·head_dim, dim]
-            Matrix wo,             // [dim, dim]
+            Panels wqkv,           // [(n_head + 2·n_kv_head)·head_dim, dim]
+            Panels wo,             // [dim, dim]
             float[] ffnNorm,       // [dim]
-            Matrix w1,             // [hidden, dim]  gate
-            Matrix w3,             // [hidden, dim]  up
-            Matrix w2) {           // [dim, hidden]  down
+            Panels w1,             // [hidden, dim]  gate
+            Panels w3,             // [hidden, dim]  up
+            Panels w2) {           // [dim, hidden]  down
     }
 
     private final ModelSpec model;
@@ -45,7 +46,7 @@ final class LlamaGenForward implements GptSession {
     private final Matrix queries;       // [n − 1, dim] PAR transition tokens, or null (llamagen: no QUERY entries)
     private final Block[] blocks;       // n_layer
     private final float[] norm;         // [dim]
-    private final Matrix output;        // [vocab, dim]
+    private final Panels output;        // [vocab, dim]
 
     private int rows;
     private int capacity;
@@ -71,11 +72,11 @@ final class LlamaGenForward implements GptSession {
         this.rope = new RopeTable(config.grid(), config.headDim(), config.ropeBase());
         this.clsEmbedding = Matrix.of(w.clsEmbedding());
         this.tokEmbeddings = Matrix.of(w.tokEmbeddings());
-        this.blocks = w.layers().stream().map(l -> new Block(l.attentionNorm().toFloatArray(), Matrix.of(l.wqkv()),
-                Matrix.of(l.wo()), l.ffnNorm().toFloatArray(), Matrix.of(l.w1()), Matrix.of(l.w3()), Matrix.of(l.w2())))
+        this.blocks = w.layers().stream().map(l -> new Block(l.attentionNorm().toFloatArray(), packed(l.wqkv()),
+                packed(l.wo()), l.ffnNorm().toFloatArray(), packed(l.w1()), packed(l.w3()), packed(l.w2())))
                 .toArray(Block[]::new);
         this.norm = w.norm().toFloatArray();
-        this.output = Matrix.of(w.output());
+        this.output = packed(w.output());
         this.pool = new Parallel(options.threads(), "cpu-vector-gpt");
     }
 
@@ -167,11 +168,13 @@ final class LlamaGenForward implements GptSession {
 
             // 8. h += w2(silu(w1 x) ⊙ w3 x), x = RMSNorm(h) · ffn_norm
             rmsNormRows(h, b.ffnNorm(), x, n, dim);
-            pool.range(hidden, (from, to) -> {
+            pool.range(b.w1().panels(), (from, to) -> {
                 gpt.matmul(b.w1(), from, to, x, n, gate);
                 gpt.matmul(b.w3(), from, to, x, n, up);
+                int o0 = Panels.firstOutput(from);
+                int o1 = b.w1().endOutput(to);
                 for (int e = 0; e < n; e++) {
-                    Kernels.swiGlu(gate, up, e * hidden + from, e * hidden + to);
+                    Kernels.swiGlu(gate, up, e * hidden + o0, e * hidden + o1);
                 }
             });
             matmul(b.w2(), gate, n, proj);
@@ -210,9 +213,13 @@ final class LlamaGenForward implements GptSession {
         }
     }
 
-    /** out [n, w.rows] = x [n, w.cols] · wᵀ, split over output rows. */
-    private void matmul(Matrix w, float[] x, int n, float[] out) {
-        pool.range(w.rows(), (from, to) -> gpt.matmul(w, from, to, x, n, out));
+    /** out [n, w.outputs] = x [n, w.inputs] · wᵀ, split over panels of outputs. */
+    private void matmul(Panels w, float[] x, int n, float[] out) {
+        pool.range(w.panels(), (from, to) -> gpt.matmul(w, from, to, x, n, out));
+    }
+
+    private static Panels packed(io.tessera.core.checkpoint.Tensor t) {
+        return Panels.of(Matrix.of(t));
     }
 
     private static void addInPlace(float[] h, float[] d) {

@@ -18,17 +18,17 @@ import java.util.Arrays;
  */
 final class LpdForward implements GptSession {
 
-    /** One ViT block, matrices in place. */
+    /** One ViT block, its linears packed as {@link Panels}. */
     private record Block(
             float[] norm1W, float[] norm1B, // [dim]
-            Matrix qkv,                     // [3·dim, dim]  q | k | v
+            Panels qkv,                     // [3·dim, dim]  q | k | v
             float[] qkvB,                   // [3·dim]
-            Matrix proj,                    // [dim, dim]
+            Panels proj,                    // [dim, dim]
             float[] projB,                  // [dim]
             float[] norm2W, float[] norm2B, // [dim]
-            Matrix fc1,                     // [hidden, dim]
+            Panels fc1,                     // [hidden, dim]
             float[] fc1B,                   // [hidden]
-            Matrix fc2,                     // [dim, hidden]
+            Panels fc2,                     // [dim, hidden]
             float[] fc2B) {                 // [dim]
     }
 
@@ -48,7 +48,7 @@ final class LpdForward implements GptSession {
     private final Block[] blocks;     // depth
     private final float[] normW;      // [dim]
     private final float[] normB;      // [dim]
-    private final Matrix head;        // [vocab, dim]
+    private final Panels head;        // [vocab, dim]
 
     private int rows;
     private int capacity;
@@ -69,12 +69,12 @@ final class LpdForward implements GptSession {
         this.zLnW = w.zProjLnWeight().toFloatArray();
         this.zLnB = w.zProjLnBias().toFloatArray();
         this.blocks = w.blocks().stream().map(b -> new Block(b.norm1Weight().toFloatArray(), b.norm1Bias().toFloatArray(),
-                Matrix.of(b.qkvWeight()), b.qkvBias().toFloatArray(), Matrix.of(b.projWeight()), b.projBias().toFloatArray(),
-                b.norm2Weight().toFloatArray(), b.norm2Bias().toFloatArray(), Matrix.of(b.fc1Weight()), b.fc1Bias().toFloatArray(),
-                Matrix.of(b.fc2Weight()), b.fc2Bias().toFloatArray())).toArray(Block[]::new);
+                packed(b.qkvWeight()), b.qkvBias().toFloatArray(), packed(b.projWeight()), b.projBias().toFloatArray(),
+                b.norm2Weight().toFloatArray(), b.norm2Bias().toFloatArray(), packed(b.fc1Weight()), b.fc1Bias().toFloatArray(),
+                packed(b.fc2Weight()), b.fc2Bias().toFloatArray())).toArray(Block[]::new);
         this.normW = w.normWeight().toFloatArray();
         this.normB = w.normBias().toFloatArray();
-        this.head = Matrix.of(w.head());
+        this.head = packed(w.head());
         this.pool = new Parallel(options.threads(), "cpu-vector-lpd");
     }
 
@@ -157,7 +157,7 @@ final class LpdForward implements GptSession {
         // 6. logits = head(norm(h))   [n, vocab]
         layerNormRows(h, normW, normB, x, n, dim, eps);
         float[] logits = new float[n * config.vocabSize()];
-        pool.range(head.rows(), (from, to) -> gpt.matmul(head, from, to, x, n, logits));
+        pool.range(head.panels(), (from, to) -> gpt.matmul(head, from, to, x, n, logits));
         return logits;
     }
 
@@ -195,12 +195,16 @@ final class LpdForward implements GptSession {
         }
     }
 
-    /** out [n, w.rows] = x · wᵀ + bias, split over output rows. */
-    private void linear(Matrix w, float[] bias, float[] x, int n, float[] out) {
-        pool.range(w.rows(), (from, to) -> gpt.matmul(w, from, to, x, n, out));
+    /** out [n, w.outputs] = x · wᵀ + bias, split over panels of outputs. */
+    private void linear(Panels w, float[] bias, float[] x, int n, float[] out) {
+        pool.range(w.panels(), (from, to) -> gpt.matmul(w, from, to, x, n, out));
         for (int e = 0; e < n; e++) {
-            kernels.addBias(out, e * w.rows(), bias, w.rows());
+            kernels.addBias(out, e * w.outputs(), bias, w.outputs());
         }
+    }
+
+    private static Panels packed(io.tessera.core.checkpoint.Tensor t) {
+        return Panels.of(Matrix.of(t));
     }
 
     private static void addInPlace(float[] h, float[] d) {

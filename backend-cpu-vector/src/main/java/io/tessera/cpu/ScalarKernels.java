@@ -8,21 +8,6 @@ final class ScalarKernels extends Kernels {
     }
 
     @Override
-    void matmul(Matrix w, int oFrom, int oTo, float[] x, int rows, float[] out) {
-        int in = w.cols();
-        int outDim = w.rows();
-        for (int o = oFrom; o < oTo; o++) {
-            for (int r = 0; r < rows; r++) {
-                float sum = 0f;
-                for (int i = 0; i < in; i++) {
-                    sum += w.get(o, i) * x[r * in + i];
-                }
-                out[r * outDim + o] = sum;
-            }
-        }
-    }
-
-    @Override
     float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {

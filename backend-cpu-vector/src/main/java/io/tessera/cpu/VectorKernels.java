@@ -27,8 +27,6 @@ final class VectorKernels extends Kernels {
     private static final int DT_F32 = 0;
     private static final int DT_BF16 = 1;
     private static final int DT_F16 = 2;
-    /** GEMM register tile: 4 output rows × 3 vectors of columns. */
-    private static final int TW = 3 * L;
 
     @Override
     String name() {
@@ -77,137 +75,6 @@ final class VectorKernels extends Kernels {
             s += scratch[j];
         }
         return s;
-    }
-
-    @Override
-    void matmul(Matrix w, int oFrom, int oTo, float[] x, int rows, float[] out) {
-        int in = w.cols();
-        int outDim = w.rows();
-        MemorySegment seg = w.data();
-        int dt = code(w.dtype());
-        float[] scratch = new float[L];
-        for (int o = oFrom; o < oTo; o++) {
-            long base = (long) o * in;
-            int r = 0;
-            for (; r + 4 <= rows; r += 4) {
-                rows4(seg, dt, base, in, x, r * in, out, r * outDim + o, outDim, scratch);
-            }
-            for (; r + 2 <= rows; r += 2) {
-                rows2(seg, dt, base, in, x, r * in, out, r * outDim + o, outDim, scratch);
-            }
-            for (; r < rows; r++) {
-                out[r * outDim + o] = rows1(seg, dt, base, in, x, r * in, scratch);
-            }
-        }
-    }
-
-    // The three row-block variants below do exactly the same arithmetic per activation row (two
-    // accumulators over 2L-wide steps, one L step, lane sum, scalar tail), so a row's result does not
-    // depend on how rows were grouped.
-
-    private static float rows1(MemorySegment seg, int dt, long base, int n, float[] x, int x0, float[] scratch) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector b0 = FloatVector.zero(F);
-        int i = 0;
-        for (; i + 2 * L <= n; i += 2 * L) {
-            FloatVector w0 = load(seg, dt, base + i);
-            FloatVector w1 = load(seg, dt, base + i + L);
-            a0 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            b0 = w1.fma(FloatVector.fromArray(F, x, x0 + i + L), b0);
-        }
-        if (i + L <= n) {
-            a0 = load(seg, dt, base + i).fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            i += L;
-        }
-        float s0 = hsum(a0.add(b0), scratch);
-        for (; i < n; i++) {
-            s0 += scalarAt(seg, dt, base + i) * x[x0 + i];
-        }
-        return s0;
-    }
-
-    private static void rows2(MemorySegment seg, int dt, long base, int n, float[] x, int x0, float[] out, int o0,
-                              int ldo, float[] scratch) {
-        int x1 = x0 + n;
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector b0 = a0;
-        FloatVector a1 = a0;
-        FloatVector b1 = a0;
-        int i = 0;
-        for (; i + 2 * L <= n; i += 2 * L) {
-            FloatVector w0 = load(seg, dt, base + i);
-            FloatVector w1 = load(seg, dt, base + i + L);
-            a0 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            b0 = w1.fma(FloatVector.fromArray(F, x, x0 + i + L), b0);
-            a1 = w0.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-            b1 = w1.fma(FloatVector.fromArray(F, x, x1 + i + L), b1);
-        }
-        if (i + L <= n) {
-            FloatVector w0 = load(seg, dt, base + i);
-            a0 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            a1 = w0.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-            i += L;
-        }
-        float s0 = hsum(a0.add(b0), scratch);
-        float s1 = hsum(a1.add(b1), scratch);
-        for (; i < n; i++) {
-            float wi = scalarAt(seg, dt, base + i);
-            s0 += wi * x[x0 + i];
-            s1 += wi * x[x1 + i];
-        }
-        out[o0] = s0;
-        out[o0 + ldo] = s1;
-    }
-
-    private static void rows4(MemorySegment seg, int dt, long base, int n, float[] x, int x0, float[] out, int o0,
-                              int ldo, float[] scratch) {
-        int x1 = x0 + n;
-        int x2 = x1 + n;
-        int x3 = x2 + n;
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector b0 = a0;
-        FloatVector a1 = a0;
-        FloatVector b1 = a0;
-        FloatVector a2 = a0;
-        FloatVector b2 = a0;
-        FloatVector a3 = a0;
-        FloatVector b3 = a0;
-        int i = 0;
-        for (; i + 2 * L <= n; i += 2 * L) {
-            FloatVector w0 = load(seg, dt, base + i);
-            FloatVector w1 = load(seg, dt, base + i + L);
-            a0 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            b0 = w1.fma(FloatVector.fromArray(F, x, x0 + i + L), b0);
-            a1 = w0.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-            b1 = w1.fma(FloatVector.fromArray(F, x, x1 + i + L), b1);
-            a2 = w0.fma(FloatVector.fromArray(F, x, x2 + i), a2);
-            b2 = w1.fma(FloatVector.fromArray(F, x, x2 + i + L), b2);
-            a3 = w0.fma(FloatVector.fromArray(F, x, x3 + i), a3);
-            b3 = w1.fma(FloatVector.fromArray(F, x, x3 + i + L), b3);
-        }
-        if (i + L <= n) {
-            FloatVector w0 = load(seg, dt, base + i);
-            a0 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            a1 = w0.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-            a2 = w0.fma(FloatVector.fromArray(F, x, x2 + i), a2);
-            a3 = w0.fma(FloatVector.fromArray(F, x, x3 + i), a3);
-            i += L;
-        }
-        float s0 = hsum(a0.add(b0), scratch);
-        float s1 = hsum(a1.add(b1), scratch);
-        float s2 = hsum(a2.add(b2), scratch);
-        float s3 = hsum(a3.add(b3), scratch);
-        for (; i < n; i++) {
-            float wi = scalarAt(seg, dt, base + i);
-            s0 += wi * x[x0 + i];
-            s1 += wi * x[x1 + i];
-            s2 += wi * x[x2 + i];
-            s3 += wi * x[x3 + i];
-        }
-        out[o0] = s0;
-        out[o0 + ldo] = s1;
-        out[o0 + 2 * ldo] = s2;
-        out[o0 + 3 * ldo] = s3;
     }
 
     @Override
@@ -340,12 +207,5 @@ final class VectorKernels extends Kernels {
         for (; i < n; i++) {
             out[outOff + i] = (x[off + i] - mean) * rstd * w[i] + b[i];
         }
-    }
-
-    private static void store(FloatVector c0, FloatVector c1, FloatVector c2, float bias, float[] out, int off,
-                              VectorMask<Float> m0, VectorMask<Float> m1, VectorMask<Float> m2) {
-        c0.add(bias).intoArray(out, off, m0);
-        c1.add(bias).intoArray(out, off + L, m1);
-        c2.add(bias).intoArray(out, off + 2 * L, m2);
     }
 }

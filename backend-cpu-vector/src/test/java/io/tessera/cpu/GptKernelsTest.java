@@ -22,26 +22,38 @@ class GptKernelsTest {
         }
     }
 
+    /** The defining sum in double precision, for a tolerance check of the FMA chain itself. */
+    private static double exact(Matrix w, float[] x, int r, int o) {
+        double s = 0;
+        for (int i = 0; i < w.cols(); i++) {
+            s += (double) w.get(o, i) * x[r * w.cols() + i];
+        }
+        return s;
+    }
+
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
-    void matmulMatchesScalarOnTails(DType dt) {
-        for (int cols : new int[] {1, 7, 16, 33, 47, 257}) {
-            Matrix w = Matrix.of(TestTensors.convert(
-                    Tensor.ofFloats("w", new long[] {6, cols}, TestTensors.gaussian(cols, 6 * cols)), dt));
-            for (int rows : new int[] {1, 2, 3, 4, 5, 7, 9}) {
-                float[] x = TestTensors.gaussian(rows * 7L + cols, rows * cols);
-                float[] expected = new float[rows * 6];
-                float[] actual = new float[rows * 6];
-                scalar.matmul(w, 0, 6, x, rows, expected);
-                vector.matmul(w, 0, 6, x, rows, actual);
-                assertClose(expected, actual, 1e-4f * (float) Math.sqrt(cols), dt + " " + rows + "×" + cols);
-                // a row's value depends neither on how many rows came with it nor on the range
-                for (int r = 0; r < rows; r++) {
-                    float[] one = new float[6];
-                    float[] xr = Arrays.copyOfRange(x, r * cols, (r + 1) * cols);
-                    vector.matmul(w, 0, 2, xr, 1, one);
-                    vector.matmul(w, 2, 6, xr, 1, one);
-                    assertArrayEquals(Arrays.copyOfRange(actual, r * 6, (r + 1) * 6), one, "row " + r);
+    void matmulGivesTheScalarChainsBitsOnEveryShape(DType dt) {
+        for (int outs : new int[] {1, 6, 31, 32, 33, 70}) {
+            for (int cols : new int[] {1, 7, 16, 47, 257}) {
+                Matrix m = Matrix.of(TestTensors.convert(
+                        Tensor.ofFloats("w", new long[] {outs, cols}, TestTensors.gaussian(cols + 31L * outs, outs * cols)), dt));
+                Panels w = Panels.of(m);
+                assertEquals((outs + Panels.WIDTH - 1) / Panels.WIDTH, w.panels());
+                for (int rows : new int[] {1, 2, 3, 4, 5, 7, 8, 9, 15, 17}) {
+                    float[] x = TestTensors.gaussian(rows * 7L + cols, rows * cols);
+                    float[] expected = new float[rows * outs];
+                    float[] actual = new float[rows * outs];
+                    scalar.matmul(w, 0, w.panels(), x, rows, expected);
+                    vector.matmul(w, 0, w.panels(), x, rows, actual);
+                    String what = dt + " " + rows + "×" + cols + "→" + outs;
+                    assertArrayEquals(expected, actual, what);
+                    for (int r = 0; r < rows; r++) {
+                        for (int o = 0; o < outs; o++) {
+                            double e = exact(m, x, r, o);
+                            assertEquals(e, expected[r * outs + o], 1e-5 * Math.sqrt(cols) * Math.max(1, Math.abs(e)), what);
+                        }
+                    }
                 }
             }
         }
@@ -49,28 +61,45 @@ class GptKernelsTest {
 
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
-    void tiledMatmulGivesTheSameBitsForAnyTileAndRowCount(DType dt) {
+    void matmulRowsDoNotDependOnTheirCompanyOrThePanelRange(DType dt) {
         int cols = 67;
-        int outRows = 13;
-        Matrix w = Matrix.of(TestTensors.convert(
-                Tensor.ofFloats("w", new long[] {outRows, cols}, TestTensors.gaussian(5, outRows * cols)), dt));
-        GptKernels.Vector v = new GptKernels.Vector();
-        for (int rows : new int[] {3, 6, 11, 17}) {
+        int outs = 3 * Panels.WIDTH + 5;
+        Panels w = Panels.of(Matrix.of(TestTensors.convert(
+                Tensor.ofFloats("w", new long[] {outs, cols}, TestTensors.gaussian(5, outs * cols)), dt)));
+        for (int rows : new int[] {3, 6, 11, 17, 40}) {
             float[] x = TestTensors.gaussian(rows, rows * cols);
-            float[] whole = new float[rows * outRows];
-            v.matmul(w, 0, outRows, x, rows, whole, Long.MAX_VALUE / 4);
-            for (long blockBytes : new long[] {1, 5L * cols * 4, 9L * cols * 4}) {
-                for (int split : new int[] {1, 4, 6}) {
-                    float[] tiled = new float[rows * outRows];
-                    v.matmul(w, 0, split, x, rows, tiled, blockBytes);
-                    v.matmul(w, split, outRows, x, rows, tiled, blockBytes);
-                    assertArrayEquals(whole, tiled, rows + " rows, block " + blockBytes + " bytes, split at " + split);
-                }
+            float[] whole = new float[rows * outs];
+            vector.matmul(w, 0, w.panels(), x, rows, whole);
+            for (int split = 0; split <= w.panels(); split++) {
+                float[] parts = new float[rows * outs];
+                vector.matmul(w, 0, split, x, rows, parts);
+                vector.matmul(w, split, w.panels(), x, rows, parts);
+                assertArrayEquals(whole, parts, rows + " rows, panels split at " + split);
             }
             for (int r = 0; r < rows; r++) {
-                float[] one = new float[outRows];
-                v.matmul(w, 0, outRows, Arrays.copyOfRange(x, r * cols, (r + 1) * cols), 1, one);
-                assertArrayEquals(Arrays.copyOfRange(whole, r * outRows, (r + 1) * outRows), one, "row " + r + " of " + rows);
+                float[] one = new float[outs];
+                vector.matmul(w, 0, w.panels(), Arrays.copyOfRange(x, r * cols, (r + 1) * cols), 1, one);
+                assertArrayEquals(Arrays.copyOfRange(whole, r * outs, (r + 1) * outs), one, "row " + r + " of " + rows);
+            }
+        }
+    }
+
+    @Test
+    void matmulWritesOnlyTheOutputsOfItsPanels() {
+        int cols = 9;
+        int outs = 2 * Panels.WIDTH + 3;
+        Panels w = Panels.of(Matrix.of(Tensor.ofFloats("w", new long[] {outs, cols}, TestTensors.gaussian(2, outs * cols))));
+        int rows = 5;
+        float[] x = TestTensors.gaussian(3, rows * cols);
+        for (GptKernels k : new GptKernels[] {vector, scalar}) {
+            float[] out = new float[rows * outs];
+            Arrays.fill(out, Float.NaN);
+            k.matmul(w, 1, 3, x, rows, out);
+            for (int r = 0; r < rows; r++) {
+                for (int o = 0; o < outs; o++) {
+                    boolean mine = o >= Panels.WIDTH;
+                    assertEquals(mine, !Float.isNaN(out[r * outs + o]), "row " + r + " output " + o);
+                }
             }
         }
     }

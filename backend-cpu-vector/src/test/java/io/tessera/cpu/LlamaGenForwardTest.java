@@ -154,6 +154,12 @@ class LlamaGenForwardTest {
         assertClose(expected, 0, logits, 0, c.vocabSize(), 1e-4f);
     }
 
+    /** out = w · x through the scalar reference kernel (one activation row). */
+    private static void linear(Tensor w, float[] x, float[] out) {
+        Panels p = Panels.of(Matrix.of(w));
+        GptKernels.of(false).matmul(p, 0, p.panels(), x, 1, out);
+    }
+
     /** A direct scalar computation of one class entry whose attention output is v · weight. */
     private static float[] valuesOnlyReference(LlamaGenConfig c, Map<String, Tensor> t, int cls, float weight) {
         Kernels k = Kernels.of(false);
@@ -166,30 +172,30 @@ class LlamaGenForwardTest {
             String p = "layers." + layer + ".";
             k.rmsNorm(h, 0, dim, t.get(p + "attention_norm.weight").toFloatArray(), c.normEps(), x, 0);
             float[] qkv = new float[3 * dim];
-            k.matmul(Matrix.of(t.get(p + "attention.wqkv.weight")), 0, 3 * dim, x, 1, qkv);
+            linear(t.get(p + "attention.wqkv.weight"), x, qkv);
             float[] attn = new float[dim];
             for (int i = 0; i < dim; i++) {
                 attn[i] = qkv[2 * dim + i] * weight;
             }
             float[] o = new float[dim];
-            k.matmul(Matrix.of(t.get(p + "attention.wo.weight")), 0, dim, attn, 1, o);
+            linear(t.get(p + "attention.wo.weight"), attn, o);
             for (int i = 0; i < dim; i++) {
                 h[i] += o[i];
             }
             k.rmsNorm(h, 0, dim, t.get(p + "ffn_norm.weight").toFloatArray(), c.normEps(), x, 0);
             float[] g = new float[hidden];
             float[] u = new float[hidden];
-            k.matmul(Matrix.of(t.get(p + "feed_forward.w1.weight")), 0, hidden, x, 1, g);
-            k.matmul(Matrix.of(t.get(p + "feed_forward.w3.weight")), 0, hidden, x, 1, u);
+            linear(t.get(p + "feed_forward.w1.weight"), x, g);
+            linear(t.get(p + "feed_forward.w3.weight"), x, u);
             Kernels.swiGlu(g, u, 0, hidden);
-            k.matmul(Matrix.of(t.get(p + "feed_forward.w2.weight")), 0, dim, g, 1, o);
+            linear(t.get(p + "feed_forward.w2.weight"), g, o);
             for (int i = 0; i < dim; i++) {
                 h[i] += o[i];
             }
         }
         k.rmsNorm(h, 0, dim, t.get("norm.weight").toFloatArray(), c.normEps(), x, 0);
         float[] logits = new float[c.vocabSize()];
-        k.matmul(Matrix.of(t.get("output.weight")), 0, c.vocabSize(), x, 1, logits);
+        linear(t.get("output.weight"), x, logits);
         return logits;
     }
 
