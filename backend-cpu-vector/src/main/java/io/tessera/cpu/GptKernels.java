@@ -206,7 +206,7 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         }
 
         /**
-         * Inputs per K chunk when a pass has more than eight rows: the chunk of a panel column (KC × 2L weights, 8 KB
+         * Inputs per K chunk when a pass has more than eight rows: the chunk of a tile's two column blocks (KC × 2L weights, 16 KB of F32
          * with AVX-512) comes from memory for the first row group and from L1 for the others, while the hardware
          * prefetcher streams the next chunk.
          */
@@ -244,7 +244,7 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
                     if (valid <= 0) {
                         break;
                     }
-                    long e0 = (long) p * in * Panels.WIDTH + c;
+                    long e0 = Panels.element(o0 + c, 0, in);
                     float[] dst = out;
                     int ldd = outDim;
                     int d0 = o0 + c;
@@ -272,7 +272,7 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
                             r += 2;
                         }
                         if (r < rows) {
-                            tile1(seg, dt, e0, k0, k1, x, r * in, dst, d0 + r * ldd);
+                            tile1(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd);
                         }
                     }
                     if (dst == scratch) {
@@ -285,8 +285,8 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         }
 
         /*
-         * The tiles: rows x0, x0 + in, … of x against the 2L outputs whose weights for input k start at element
-         * e0 + k · WIDTH of the panel segment, over the inputs [k0, k1); C[r] is read from and written back to
+         * The tiles: rows x0, x0 + in, … of x against the 2L outputs of two column blocks, whose weights for input
+         * k are at elements e0 + k · L and e0 + in · L + k · L, over the inputs [k0, k1); C[r] is read from and written back to
          * dst[d + r · ldd ..] (zeros before the first chunk). Each accumulator continues the chain
          * acc = fma(x[r, k], w[o, k], acc) over k in order, as the scalar kernel's (a float stored and reloaded
          * between chunks is exact). No branch outside the loop.
@@ -317,10 +317,11 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             FloatVector c61 = FloatVector.fromArray(F, dst, d + 6 * ldd + L);
             FloatVector c70 = FloatVector.fromArray(F, dst, d + 7 * ldd);
             FloatVector c71 = FloatVector.fromArray(F, dst, d + 7 * ldd + L);
-            long e = e0 + (long) k0 * Panels.WIDTH;
-            for (int k = k0; k < k1; k++, e += Panels.WIDTH) {
+            long e = e0 + (long) k0 * L;
+            long f = e + (long) in * L;
+            for (int k = k0; k < k1; k++, e += L, f += L) {
                 FloatVector b0 = VectorKernels.load(seg, dt, e);
-                FloatVector b1 = VectorKernels.load(seg, dt, e + L);
+                FloatVector b1 = VectorKernels.load(seg, dt, f);
                 FloatVector a = FloatVector.broadcast(F, x[x0 + k]);
                 c00 = a.fma(b0, c00);
                 c01 = a.fma(b1, c01);
@@ -377,10 +378,11 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             FloatVector c21 = FloatVector.fromArray(F, dst, d + 2 * ldd + L);
             FloatVector c30 = FloatVector.fromArray(F, dst, d + 3 * ldd);
             FloatVector c31 = FloatVector.fromArray(F, dst, d + 3 * ldd + L);
-            long e = e0 + (long) k0 * Panels.WIDTH;
-            for (int k = k0; k < k1; k++, e += Panels.WIDTH) {
+            long e = e0 + (long) k0 * L;
+            long f = e + (long) in * L;
+            for (int k = k0; k < k1; k++, e += L, f += L) {
                 FloatVector b0 = VectorKernels.load(seg, dt, e);
-                FloatVector b1 = VectorKernels.load(seg, dt, e + L);
+                FloatVector b1 = VectorKernels.load(seg, dt, f);
                 FloatVector a = FloatVector.broadcast(F, x[x0 + k]);
                 c00 = a.fma(b0, c00);
                 c01 = a.fma(b1, c01);
@@ -411,10 +413,11 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             FloatVector c01 = FloatVector.fromArray(F, dst, d + L);
             FloatVector c10 = FloatVector.fromArray(F, dst, d + ldd);
             FloatVector c11 = FloatVector.fromArray(F, dst, d + ldd + L);
-            long e = e0 + (long) k0 * Panels.WIDTH;
-            for (int k = k0; k < k1; k++, e += Panels.WIDTH) {
+            long e = e0 + (long) k0 * L;
+            long f = e + (long) in * L;
+            for (int k = k0; k < k1; k++, e += L, f += L) {
                 FloatVector b0 = VectorKernels.load(seg, dt, e);
-                FloatVector b1 = VectorKernels.load(seg, dt, e + L);
+                FloatVector b1 = VectorKernels.load(seg, dt, f);
                 FloatVector a = FloatVector.broadcast(F, x[x0 + k]);
                 c00 = a.fma(b0, c00);
                 c01 = a.fma(b1, c01);
@@ -428,14 +431,16 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             c11.intoArray(dst, d + ldd + L);
         }
 
-        private static void tile1(MemorySegment seg, int dt, long e0, int k0, int k1, float[] x, int x0, float[] dst, int d) {
+        private static void tile1(MemorySegment seg, int dt, long e0, int k0, int k1, float[] x, int x0, int in, float[] dst,
+                                  int d) {
             FloatVector c00 = FloatVector.fromArray(F, dst, d);
             FloatVector c01 = FloatVector.fromArray(F, dst, d + L);
-            long e = e0 + (long) k0 * Panels.WIDTH;
-            for (int k = k0; k < k1; k++, e += Panels.WIDTH) {
+            long e = e0 + (long) k0 * L;
+            long f = e + (long) in * L;
+            for (int k = k0; k < k1; k++, e += L, f += L) {
                 FloatVector a = FloatVector.broadcast(F, x[x0 + k]);
                 c00 = a.fma(VectorKernels.load(seg, dt, e), c00);
-                c01 = a.fma(VectorKernels.load(seg, dt, e + L), c01);
+                c01 = a.fma(VectorKernels.load(seg, dt, f), c01);
             }
             c00.intoArray(dst, d);
             c01.intoArray(dst, d + L);
