@@ -69,15 +69,16 @@ final class LlamaGenForward implements GptSession {
         this.queries = queries;
         this.kernels = Kernels.of(options.vectorKernels());
         this.gpt = GptKernels.of(options.vectorKernels());
+        this.pool = new Parallel(options.threads(), "cpu-vector-gpt");
         this.rope = new RopeTable(config.grid(), config.headDim(), config.ropeBase());
         this.clsEmbedding = Matrix.of(w.clsEmbedding());
         this.tokEmbeddings = Matrix.of(w.tokEmbeddings());
-        this.blocks = w.layers().stream().map(l -> new Block(l.attentionNorm().toFloatArray(), packed(l.wqkv()),
-                packed(l.wo()), l.ffnNorm().toFloatArray(), packed(l.w1()), packed(l.w3()), packed(l.w2())))
+        this.blocks = w.layers().stream().map(l -> new Block(l.attentionNorm().toFloatArray(), Panels.of(l.wqkv(), pool),
+                Panels.of(l.wo(), pool), l.ffnNorm().toFloatArray(), Panels.of(l.w1(), pool), Panels.of(l.w3(), pool),
+                Panels.of(l.w2(), pool)))
                 .toArray(Block[]::new);
         this.norm = w.norm().toFloatArray();
-        this.output = packed(w.output());
-        this.pool = new Parallel(options.threads(), "cpu-vector-gpt");
+        this.output = Panels.of(w.output(), pool);
     }
 
     @Override
@@ -216,10 +217,6 @@ final class LlamaGenForward implements GptSession {
     /** out [n, w.outputs] = x [n, w.inputs] · wᵀ, split over panels of outputs. */
     private void matmul(Panels w, float[] x, int n, float[] out) {
         pool.range(w.panels(), (from, to) -> gpt.matmul(w, from, to, x, n, out));
-    }
-
-    private static Panels packed(io.tessera.core.checkpoint.Tensor t) {
-        return Panels.of(Matrix.of(t));
     }
 
     private static void addInPlace(float[] h, float[] d) {

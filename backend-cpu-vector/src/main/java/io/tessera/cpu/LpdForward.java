@@ -61,6 +61,7 @@ final class LpdForward implements GptSession {
         LpdWeights w = model.weights();
         this.kernels = Kernels.of(options.vectorKernels());
         this.gpt = GptKernels.of(options.vectorKernels());
+        this.pool = new Parallel(options.threads(), "cpu-vector-lpd");
         this.classEmb = Matrix.of(w.classEmb());
         this.tokenEmb = Matrix.of(w.tokenEmb());
         this.fakeLatent = w.fakeLatent().toFloatArray();
@@ -69,13 +70,12 @@ final class LpdForward implements GptSession {
         this.zLnW = w.zProjLnWeight().toFloatArray();
         this.zLnB = w.zProjLnBias().toFloatArray();
         this.blocks = w.blocks().stream().map(b -> new Block(b.norm1Weight().toFloatArray(), b.norm1Bias().toFloatArray(),
-                packed(b.qkvWeight()), b.qkvBias().toFloatArray(), packed(b.projWeight()), b.projBias().toFloatArray(),
-                b.norm2Weight().toFloatArray(), b.norm2Bias().toFloatArray(), packed(b.fc1Weight()), b.fc1Bias().toFloatArray(),
-                packed(b.fc2Weight()), b.fc2Bias().toFloatArray())).toArray(Block[]::new);
+                Panels.of(b.qkvWeight(), pool), b.qkvBias().toFloatArray(), Panels.of(b.projWeight(), pool), b.projBias().toFloatArray(),
+                b.norm2Weight().toFloatArray(), b.norm2Bias().toFloatArray(), Panels.of(b.fc1Weight(), pool), b.fc1Bias().toFloatArray(),
+                Panels.of(b.fc2Weight(), pool), b.fc2Bias().toFloatArray())).toArray(Block[]::new);
         this.normW = w.normWeight().toFloatArray();
         this.normB = w.normBias().toFloatArray();
-        this.head = packed(w.head());
-        this.pool = new Parallel(options.threads(), "cpu-vector-lpd");
+        this.head = Panels.of(w.head(), pool);
     }
 
     @Override
@@ -201,10 +201,6 @@ final class LpdForward implements GptSession {
         for (int e = 0; e < n; e++) {
             kernels.addBias(out, e * w.outputs(), bias, w.outputs());
         }
-    }
-
-    private static Panels packed(io.tessera.core.checkpoint.Tensor t) {
-        return Panels.of(Matrix.of(t));
     }
 
     private static void addInPlace(float[] h, float[] d) {

@@ -2,6 +2,7 @@ package io.tessera.cpu;
 
 import io.tessera.core.BackendException;
 import io.tessera.core.checkpoint.DType;
+import io.tessera.core.checkpoint.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -34,8 +35,17 @@ final class Panels {
         this.panels = panels;
     }
 
-    /** Packs {@code m} (F32, BF16 or F16). */
+    /** Packs the 2-D weight tensor {@code t} (F32, BF16 or F16), its output rows split over {@code pool}. */
+    static Panels of(Tensor t, Parallel pool) {
+        return of(Matrix.of(t), pool);
+    }
+
+    /** Packs {@code m} on the calling thread. */
     static Panels of(Matrix m) {
+        return of(m, null);
+    }
+
+    private static Panels of(Matrix m, Parallel pool) {
         if (WIDTH % VectorKernels.L != 0) {
             throw new IllegalStateException("cpu-vector: panel width " + WIDTH + " is not a multiple of " + VectorKernels.L + " lanes");
         }
@@ -49,19 +59,26 @@ final class Panels {
         }
         MemorySegment dst = Arena.ofAuto().allocate(bytes, 64);
         MemorySegment src = m.data();
-        int lanes = VectorKernels.L;
-        for (int o = 0; o < out; o++) {
-            long base = element(o, 0, in);
-            long row = (long) o * in;
-            if (f32) {
-                for (int k = 0; k < in; k++) {
-                    dst.setAtIndex(Kernels.F32_LE, base + (long) k * lanes, src.getAtIndex(Kernels.F32_LE, row + k));
-                }
-            } else {
-                for (int k = 0; k < in; k++) {
-                    dst.setAtIndex(Kernels.I16_LE, base + (long) k * lanes, src.getAtIndex(Kernels.I16_LE, row + k));
+        Parallel.Range rows = (from, to) -> {
+            int lanes = VectorKernels.L;
+            for (int o = from; o < to; o++) {
+                long base = element(o, 0, in);
+                long row = (long) o * in;
+                if (f32) {
+                    for (int k = 0; k < in; k++) {
+                        dst.setAtIndex(Kernels.F32_LE, base + (long) k * lanes, src.getAtIndex(Kernels.F32_LE, row + k));
+                    }
+                } else {
+                    for (int k = 0; k < in; k++) {
+                        dst.setAtIndex(Kernels.I16_LE, base + (long) k * lanes, src.getAtIndex(Kernels.I16_LE, row + k));
+                    }
                 }
             }
+        };
+        if (pool == null) {
+            rows.run(0, out);
+        } else {
+            pool.range(out, rows);
         }
         return new Panels(m, dst, panels);
     }
