@@ -206,9 +206,9 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         }
 
         /**
-         * Inputs per K chunk when a pass has more than eight rows: the chunk of a tile's two column blocks (KC × 2L weights, 16 KB of F32
-         * with AVX-512) comes from memory for the first row group and from L1 for the others, while the hardware
-         * prefetcher streams the next chunk.
+         * Inputs per K chunk when a pass needs more than one row tile (rows other than 1, 2, 4, 8): the chunk of a
+         * tile's two column blocks (KC × 2L weights, 16 KB of F32 with AVX-512) comes from memory for the first row
+         * tile and from L1 for the others, while the hardware prefetcher streams the next chunk.
          */
         static final int KC = 128;
         /** Vectors of outputs per register tile (2L outputs); a panel is WIDTH / (2L) tiles wide. */
@@ -223,9 +223,9 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         /**
          * Packed-panel GEMM, lanes along the outputs. Per panel and per 2L-wide column of it, the activation rows go
          * eight at a time (an 8 × 2-vector tile: per k two weight loads and eight broadcasts feed 16 FMAs, the 16
-         * accumulators in registers), then four, two, one. Each weight is read from memory once per call: with more
-         * than eight rows the inputs go in chunks of {@link #KC}, every row group working through a chunk while it
-         * is in L1 (the accumulators are stored between chunks). A pass with one or two rows streams each weight
+         * accumulators in registers), then four, two, one. Each weight is read from memory once per call: when the
+         * rows need several tiles the inputs go in chunks of {@link #KC}, every row tile working through a chunk
+         * while it is in L1 (the accumulators are stored between chunks). A pass with one or two rows streams each weight
          * once (bandwidth-bound), a wide pass reuses it eight times from registers and again from L1. The last,
          * partial panel is computed whole (zero weights) into a scratch tile and its real outputs copied.
          */
@@ -236,7 +236,7 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             MemorySegment seg = w.data();
             int dt = VectorKernels.code(w.source().dtype());
             float[] scratch = null;
-            int kc = rows <= 8 ? in : KC;
+            int kc = Integer.bitCount(rows) == 1 && rows <= 8 ? in : KC; // one tile per column: no chunks needed
             for (int p = pFrom; p < pTo; p++) {
                 int o0 = Panels.firstOutput(p);
                 for (int c = 0; c < Panels.WIDTH; c += TW) {
