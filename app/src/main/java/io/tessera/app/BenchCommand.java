@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
  * this machine's measured memory bandwidth and peak FLOP/s, with the roofline fraction of each. The
  * project's one timing mechanism: {@code --preset none} times the VQ decoder alone, {@code --prefill}
  * adds the prefill pass, {@code --backend-option} passes backend settings (e.g. {@code torch.device=cuda});
- * two commits are compared by running it from two checkouts under {@code farm-bench --vs}.
+ * two commits are compared by running the same command from two checkouts in turn (README, Performance).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark a GPT decode step and the VQ decoder on each backend against this machine's roofline.")
@@ -136,7 +136,7 @@ public final class BenchCommand implements Callable<Integer> {
                 benchGpt(out, reg, dir, dt, nThreads, bw, peak, table);
             }
             if (!vq.equals("none")) {
-                benchVq(reg, dir, dt, nThreads, peak, table);
+                benchVq(out, reg, dir, dt, nThreads, table);
             }
         }
         out.printf("%-20s %-12s %10s %10s %10s%n", "benchmark", "backend", "ms", "GB/s", "roofline");
@@ -212,8 +212,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** One VQ decode of 16×16 tokens per backend: best and median of --vq-runs, with GFLOP/s of its convolutions. */
-    private void benchVq(PluginRegistry reg, Path dir, DType dt, int nThreads, double peak, List<String[]> table) throws Exception {
+    /** One VQ decode of 16×16 tokens per backend: best and median of --vq-runs, with the GFLOP/s of its convolutions. */
+    private void benchVq(PrintWriter out, PluginRegistry reg, Path dir, DType dt, int nThreads, List<String[]> table) throws Exception {
         VqConfig vc = VqConfig.preset(vq);
         Path vqFile = dir.resolve(vq + "-decoder-" + dtype + ".safetensors");
         ensure(vqFile, () -> convert(RandomWeights.vq(vc, 1), dt));
@@ -224,10 +224,9 @@ public final class BenchCommand implements Callable<Integer> {
                 try (VqDecoderSession d = reg.backend(name).openDecoder(w, options(name, nThreads))) {
                     double[] ms = timeVq(d, vqRuns);
                     int px = 16 * (1 << (vc.decoderChMult().length - 1));
-                    table.add(new String[] {"VQ decode " + px + "x" + px, name, String.format("%.1f", ms[0]), "-",
-                            String.format("%.0f%%", 100 * flops / (ms[0] / 1e3) / peak)});
-                    table.add(new String[] {"  median / GFLOP/s", name, String.format("%.1f", ms[1]), "-",
-                            String.format("%.1f GF/s", flops / (ms[0] / 1e3) / 1e9)});
+                    table.add(new String[] {"VQ decode " + px + "x" + px, name, String.format("%.1f", ms[0]), "-", "-"});
+                    out.printf("VQ decode %dx%d %s: best %.1f ms, median %.1f ms of %d; %.1f GFLOP/s (%.3g FLOP of convolutions and attention)%n",
+                            px, px, name, ms[0], ms[1], vqRuns, flops / (ms[0] / 1e3) / 1e9, flops);
                 }
             }
         }
