@@ -46,7 +46,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tessera bench}: one GPT decode step and one VQ decode on every backend, in one run, beside
- * this machine's measured memory bandwidth and peak FLOP/s, with the roofline fraction of each.
+ * this machine's measured memory bandwidth and peak FLOP/s, with the roofline fraction of each. The
+ * project's one timing mechanism: {@code --preset none} times the VQ decoder alone, {@code --prefill}
+ * adds the prefill pass, {@code --backend-option} passes backend settings (e.g. {@code torch.device=cuda});
+ * two commits are compared by running the same command from two checkouts in turn (README, Performance).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark a GPT decode step and the VQ decoder on each backend against this machine's roofline.")
@@ -57,7 +60,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--preset", defaultValue = "gpt-b", description = "GPT preset (random weights; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "gpt-b",
+            description = "GPT preset (random weights), or 'none' to time the VQ decoder alone (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--layers", description = "Override the preset's layer count (smaller runs).")
@@ -88,27 +92,69 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads for every backend (default: all cores).")
     Integer threads;
 
+    @Option(names = "--prefill", description = "Also time one prefill pass: class + context−1 tokens per row, at the first --rows value.")
+    boolean prefill;
+
+    @Option(names = "--vq-runs", defaultValue = "2", description = "Timed VQ decodes per backend, after one warm-up (default: ${DEFAULT-VALUE}).")
+    int vqRuns;
+
+    @Option(names = "--backend-option", paramLabel = "BACKEND.KEY=VALUE",
+            description = "A backend setting, repeatable: torch.device=cuda, torch.dtype=bfloat16, cpu-vector.kernels=scalar, ...")
+    List<String> backendOptions = new ArrayList<>();
+
+    /** --backend-option values by backend name. */
+    private Map<String, Map<String, String>> settings;
+
     @Option(names = "--cache", description = "Directory for the random benchmark checkpoints (default: ~/.cache/tessera/bench).")
     Path cacheDir;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        settings = parseBackendOptions(backendOptions, backends);
+        if (vqRuns < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--vq-runs must be ≥ 1, got " + vqRuns);
+        }
+        if (preset.equals("none") && vq.equals("none")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--preset none and --vq none leave nothing to time");
+        }
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         double bw = measureBandwidth(nThreads);
         double peak = measurePeakFlops(nThreads);
         out.printf("machine: %d threads, memory read %.1f GB/s, vector FMA peak %.1f GFLOP/s (%d-bit vectors)%n",
                 nThreads, bw / 1e9, peak / 1e9, FloatVector.SPECIES_PREFERRED.vectorBitSize());
 
-        LlamaGenConfig base = LlamaGenConfig.preset(preset, 16);
-        LlamaGenConfig c = layers == null ? base : new LlamaGenConfig(base.dim(), layers, base.nHead(), base.nKvHead(),
-                base.multipleOf(), base.ffnDimMultiplier(), base.normEps(), base.ropeBase(), base.vocabSize(), base.numClasses(),
-                base.clsTokenNum(), base.classDropoutProb(), base.grid());
         DType dt = switch (dtype) {
             case "f32" -> DType.F32;
             case "bf16" -> DType.BF16;
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--dtype must be f32 or bf16, got " + dtype);
         };
+        Path dir = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "tessera", "bench");
+        List<String[]> table = new ArrayList<>();
+        try (PluginRegistry reg = common.registry()) {
+            if (!preset.equals("none")) {
+                benchGpt(out, reg, dir, dt, nThreads, bw, peak, table);
+            }
+            if (!vq.equals("none")) {
+                benchVq(out, reg, dir, dt, nThreads, table);
+            }
+        }
+        out.printf("%-20s %-12s %10s %10s %10s%n", "benchmark", "backend", "ms", "GB/s", "roofline");
+        for (String[] r : table) {
+            out.printf("%-20s %-12s %10s %10s %10s%n", (Object[]) r);
+        }
+        out.printf("peak RSS %.0f MB (checkpoints memory-mapped, not on the heap); max heap %.0f MB%n",
+                peakRssKb() / 1024.0, Runtime.getRuntime().maxMemory() / 1048576.0);
+        return 0;
+    }
+
+    /** The GPT decode step (and the prefill with --prefill) on every backend, with the --rows sweep. */
+    private void benchGpt(PrintWriter out, PluginRegistry reg, Path dir, DType dt, int nThreads, double bw, double peak,
+            List<String[]> table) throws Exception {
+        LlamaGenConfig base = LlamaGenConfig.preset(preset, 16);
+        LlamaGenConfig c = layers == null ? base : new LlamaGenConfig(base.dim(), layers, base.nHead(), base.nKvHead(),
+                base.multipleOf(), base.ffnDimMultiplier(), base.normEps(), base.ropeBase(), base.vocabSize(), base.numClasses(),
+                base.clsTokenNum(), base.classDropoutProb(), base.grid());
         if (context < 1 || context >= c.blockSize()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--context must be in [1, " + (c.blockSize() - 1) + "]");
         }
@@ -117,12 +163,10 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rows must be ≥ 1, got " + r);
             }
         }
-        Path dir = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "tessera", "bench");
         Path gptFile = dir.resolve(preset + "-L" + c.nLayer() + "-" + dtype + ".safetensors");
         ensure(gptFile, () -> convert(RandomWeights.llamaGen(c, 0), dt));
 
-        List<String[]> table = new ArrayList<>();
-        try (PluginRegistry reg = common.registry(); Checkpoint ckpt = Checkpoints.open(gptFile)) {
+        try (Checkpoint ckpt = Checkpoints.open(gptFile)) {
             LlamaGenModel model = new LlamaGenModel(c, new LlamaGenWeights(c, ckpt));
             long weightBytes = streamedWeightBytes(model);
             out.printf("GPT %s (%d layers, dim %d, %s): %,d weight bytes streamed per step%n",
@@ -132,6 +176,11 @@ public final class BenchCommand implements Callable<Integer> {
             for (String name : backends) {
                 ComputeBackend be = reg.backend(name);
                 try (GptSession s = be.openModel(model, options(name, nThreads))) {
+                    if (prefill) {
+                        rows = rowsList.get(0);
+                        double ms = timePrefill(s, c);
+                        table.add(new String[] {"GPT prefill " + rows + "x" + context, name, String.format("%.1f", ms), "-", "-"});
+                    }
                     for (int r : rowsList) {
                         rows = r;
                         double flops = stepFlops(c, rows, context);
@@ -155,32 +204,57 @@ public final class BenchCommand implements Callable<Integer> {
                     out.printf("%-6s %-12s %10s %10s %10s %12s %10s%n", (Object[]) r);
                 }
             }
-            if (!vq.equals("none")) {
-                VqConfig vc = VqConfig.preset(vq);
-                Path vqFile = dir.resolve(vq + "-decoder-" + dtype + ".safetensors");
-                ensure(vqFile, () -> convert(RandomWeights.vq(vc, 1), dt));
-                try (Checkpoint vck = Checkpoints.open(vqFile)) {
-                    VqWeights w = new VqWeights(vc, vck);
-                    for (String name : backends) {
-                        try (VqDecoderSession d = reg.backend(name).openDecoder(w, options(name, nThreads))) {
-                            double ms = timeVq(d);
-                            table.add(new String[] {"VQ decode 256x256", name, String.format("%.1f", ms), "-", "-"});
-                        }
-                    }
-                }
-            }
-            out.printf("%-20s %-12s %10s %10s %10s%n", "benchmark", "backend", "ms", "GB/s", "roofline");
-            for (String[] r : table) {
-                out.printf("%-20s %-12s %10s %10s %10s%n", (Object[]) r);
-            }
-            out.printf("peak RSS %.0f MB; GPT weights %.0f MB (memory-mapped, not on the heap); max heap %.0f MB%n",
-                    peakRssKb() / 1024.0, ckpt.tensors().values().stream().mapToLong(t -> t.data().byteSize()).sum() / 1048576.0,
-                    Runtime.getRuntime().maxMemory() / 1048576.0);
+            out.printf("GPT weights %.0f MB (memory-mapped)%n",
+                    ckpt.tensors().values().stream().mapToLong(t -> t.data().byteSize()).sum() / 1048576.0);
             if (stepMs.containsKey("cpu-vector") && stepMs.containsKey("torch")) {
                 out.printf("decode step speed-up cpu-vector vs torch: %.2fx%n", stepMs.get("torch") / stepMs.get("cpu-vector"));
             }
         }
-        return 0;
+    }
+
+    /** One VQ decode of 16×16 tokens per backend: best and median of --vq-runs, with the GFLOP/s of its convolutions. */
+    private void benchVq(PrintWriter out, PluginRegistry reg, Path dir, DType dt, int nThreads, List<String[]> table) throws Exception {
+        VqConfig vc = VqConfig.preset(vq);
+        Path vqFile = dir.resolve(vq + "-decoder-" + dtype + ".safetensors");
+        ensure(vqFile, () -> convert(RandomWeights.vq(vc, 1), dt));
+        try (Checkpoint vck = Checkpoints.open(vqFile)) {
+            VqWeights w = new VqWeights(vc, vck);
+            double flops = vqDecodeFlops(w, 16);
+            for (String name : backends) {
+                try (VqDecoderSession d = reg.backend(name).openDecoder(w, options(name, nThreads))) {
+                    double[] ms = timeVq(d, vqRuns);
+                    int px = 16 * (1 << (vc.decoderChMult().length - 1));
+                    table.add(new String[] {"VQ decode " + px + "x" + px, name, String.format("%.1f", ms[0]), "-", "-"});
+                    out.printf("VQ decode %dx%d %s: best %.1f ms, median %.1f ms of %d; %.1f GFLOP/s (%.3g FLOP of convolutions and attention)%n",
+                            px, px, name, ms[0], ms[1], vqRuns, flops / (ms[0] / 1e3) / 1e9, flops);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code --backend-option BACKEND.KEY=VALUE} values by backend; every backend named must be one of
+     * {@code --backends}, so that a typo is refused instead of silently ignored.
+     */
+    static Map<String, Map<String, String>> parseBackendOptions(List<String> values, List<String> backends) {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (String v : values) {
+            int dot = v.indexOf('.');
+            int eq = v.indexOf('=');
+            if (dot <= 0 || eq < dot + 2 || eq == v.length() - 1) {
+                throw new io.tessera.core.ConfigException("--backend-option: expected BACKEND.KEY=VALUE (e.g. torch.device=cuda), got '" + v + "'");
+            }
+            String backend = v.substring(0, dot);
+            if (!backends.contains(backend)) {
+                throw new io.tessera.core.ConfigException("--backend-option " + v + ": backend '" + backend + "' is not in --backends " + backends);
+            }
+            String key = v.substring(dot + 1, eq);
+            if (key.equals("name") || key.equals("threads")) {
+                throw new io.tessera.core.ConfigException("--backend-option " + v + ": '" + key + "' is set by --backends / --threads");
+            }
+            out.computeIfAbsent(backend, k -> new LinkedHashMap<>()).put(key, v.substring(eq + 1));
+        }
+        return out;
     }
 
     /** VmHWM of this process from /proc (0 where unavailable). */
@@ -197,10 +271,11 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static BackendOptions options(String name, int threads) {
+    private BackendOptions options(String name, int threads) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
         m.put("threads", threads);
+        m.putAll(settings.getOrDefault(name, Map.of()));
         return new BackendOptions(new ConfigNode("backend", m));
     }
 
@@ -282,23 +357,74 @@ public final class BenchCommand implements Callable<Integer> {
         return ms[ms.length / 2];
     }
 
+    /** One pass of class + context − 1 tokens per row into a fresh cache (the prefill of a --context prompt). */
+    private double timePrefill(GptSession s, LlamaGenConfig c) {
+        int cap = 1 + c.blockSize();
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < 2; i++) { // the first one warms up
+            s.reset(rows, cap);
+            ForwardBatch b = pass(0, context, cap);
+            long t0 = System.nanoTime();
+            s.forward(b);
+            best = i == 0 ? Double.MAX_VALUE : Math.min(best, (System.nanoTime() - t0) / 1e6);
+        }
+        return best;
+    }
+
     private ForwardBatch pass(int first, int len, int cap) {
         return SyntheticPasses.raster(rows, first, len, cap);
     }
 
-    private static double timeVq(VqDecoderSession d) {
+    /** Best and median ms of {@code runs} decodes of one 16×16 token grid, after one warm-up. */
+    private static double[] timeVq(VqDecoderSession d, int runs) {
         int[] tokens = new int[256];
         for (int i = 0; i < tokens.length; i++) {
             tokens[i] = (i * 7919) % 16384;
         }
         d.decode(tokens, 1, 16, 16); // warm-up
-        double best = Double.MAX_VALUE;
-        for (int i = 0; i < 2; i++) {
+        double[] ms = new double[runs];
+        for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
             d.decode(tokens, 1, 16, 16);
-            best = Math.min(best, (System.nanoTime() - t0) / 1e6);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return best;
+        Arrays.sort(ms);
+        return new double[] {ms[0], ms[runs / 2]};
+    }
+
+    /**
+     * Multiply-add FLOPs (2 per MAC) of one VQ decode of a {@code grid}×{@code grid} token grid: every
+     * convolution at the resolution it runs at, plus the attention blocks' two h·w × h·w products.
+     */
+    static double vqDecodeFlops(VqWeights w, int grid) {
+        long hw = (long) grid * grid;
+        double f = conv(w.postQuantConv(), hw) + conv(w.convIn(), hw) + res(w.mid0(), hw) + attn(w.mid1(), hw) + res(w.mid2(), hw);
+        for (VqWeights.Level l : w.levels()) {
+            for (VqWeights.ResBlock r : l.res()) {
+                f += res(r, hw);
+            }
+            for (VqWeights.AttnBlock a : l.attn()) {
+                f += attn(a, hw);
+            }
+            if (l.upsample() != null) {
+                hw *= 4;
+                f += conv(l.upsample(), hw);
+            }
+        }
+        return f + conv(w.convOut(), hw);
+    }
+
+    private static double conv(VqWeights.Conv c, long hw) {
+        return 2.0 * c.outChannels() * c.inChannels() * c.kernel() * c.kernel() * hw;
+    }
+
+    private static double res(VqWeights.ResBlock r, long hw) {
+        return conv(r.conv1(), hw) + conv(r.conv2(), hw) + (r.ninShortcut() == null ? 0 : conv(r.ninShortcut(), hw));
+    }
+
+    private static double attn(VqWeights.AttnBlock a, long hw) {
+        int ch = a.q().outChannels();
+        return conv(a.q(), hw) + conv(a.k(), hw) + conv(a.v(), hw) + conv(a.projOut(), hw) + 2.0 * 2.0 * hw * hw * ch;
     }
 
     /** Read bandwidth: {@code threads} threads summing disjoint halves of a 1 GiB off-heap buffer; best of 5. */

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import io.tessera.torch.nn.Params;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.MemoryFormatOptional;
@@ -37,6 +38,29 @@ final class TorchTensors implements AutoCloseable {
         }
         owned.add(t);
         return t;
+    }
+
+    /**
+     * The {@link Params} of an inference module: each checkpoint tensor uploaded to {@code device} as
+     * {@code dtype} (in the caller's scope), kept by this holder when the module holds it.
+     */
+    Params uploads(Device device, ScalarType dtype) {
+        return new Params() {
+            @Override
+            public Device device() {
+                return device;
+            }
+
+            @Override
+            public Tensor get(io.tessera.core.checkpoint.Tensor t) {
+                return upload(t, device, dtype);
+            }
+
+            @Override
+            public Tensor keep(Tensor t) {
+                return TorchTensors.this.keep(t);
+            }
+        };
     }
 
     /** Frees {@code t} now if this holder kept it (used when a cache is replaced). */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tessera.core.checkpoint.DType;
 import io.tessera.core.checkpoint.Tensor;
+import io.tessera.core.contract.ReferenceLlamaGen;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.spi.EntryKind;
@@ -74,7 +75,7 @@ class TorchLlamaGenTest {
     }
 
     /**
-     * (b) One layer against the scalar reference, two passes: a class entry plus two tokens at
+     * (b) One layer against core's double-precision reference (the contract suite's oracle), two passes: a class entry plus two tokens at
      * scattered cells with unwritten (zero) slots left visible, then one more token.
      */
     @ParameterizedTest(name = "gqa={0}")
@@ -86,7 +87,8 @@ class TorchLlamaGenTest {
         weights.replaceAll((name, t) -> name.endsWith("attention.wqkv.weight") || name.endsWith("attention.wo.weight")
                 ? scaled(t, 12f) : t);
         LlamaGenModel m = Fixtures.model(c, weights);
-        ScalarLlamaGen ref = new ScalarLlamaGen(m.weights(), 2, CAP);
+        ReferenceLlamaGen ref = new ReferenceLlamaGen(m); // core's double-precision oracle (the contract suite's)
+        ref.reset(2, CAP);
         Entry[][] first = {
             {Entry.cls(1, CAP), Entry.token(100, 5, CAP), Entry.token(200, 10, CAP)},
             {Entry.cls(c.nullClass(), CAP), Entry.token(300, 2, CAP), Entry.token(400, 13, CAP)}};
@@ -155,7 +157,7 @@ class TorchLlamaGenTest {
     @ValueSource(ints = {4, 16})
     void ropeTableMatchesOfficialLayout(int grid) {
         int hd = 64;
-        float[] table = TorchTensors.toFloats(TorchLlamaGen.freqsCis2d(grid, hd, 10000f));
+        float[] table = TorchTensors.toFloats(io.tessera.torch.nn.LlamaGenModule.freqsCis2d(grid, hd, 10000f));
         assertEquals((1 + grid * grid) * hd, table.length);
         for (int i = 0; i < hd; i++) {
             assertEquals(0f, table[i], "class row");

@@ -84,7 +84,7 @@ class TorchVqDecoderTest {
                 0, 1, 0, 1, 2, 1, 0, 1, 0,
                 0, 0, 0, 0, -1, 0, 0, 0, 0}, 2, 1, 3, 3);
             org.bytedeco.pytorch.Tensor bias = org.bytedeco.pytorch.Tensor.create(new float[] {0.5f, 0f}, 2);
-            float[] out = TorchTensors.toFloats(TorchVqDecoder.conv2d(x, w, bias));
+            float[] out = TorchTensors.toFloats(io.tessera.torch.nn.VqModule.conv(x, new io.tessera.torch.nn.VqModule.Conv(w, bias)));
             float[] want = {
                 8.5f, 13.5f, 14.5f, 21.5f, 30.5f, 29.5f, 26.5f, 37.5f, 32.5f,
                 -1, -2, -3, -4, -5, -6, -7, -8, -9};

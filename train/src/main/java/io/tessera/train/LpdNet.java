@@ -1,24 +1,21 @@
 package io.tessera.train;
 
-import io.tessera.torch.nn.Ops;
-import io.tessera.torch.nn.ParamStore;
 import io.tessera.core.model.LpdConfig;
 import io.tessera.core.model.LpdWeights;
-import org.bytedeco.pytorch.DoubleOptional;
+import io.tessera.torch.nn.LpdModule;
+import io.tessera.torch.nn.Ops;
+import io.tessera.torch.nn.ParamStore;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * LPD's MAR-style ViT ({@code models/lpd.py LPD}, {@code models/block.py Block}) for training, with
- * the official state-dict names of {@link LpdWeights#layout}: pre-norm blocks (LayerNorm → qkv with
- * bias → attention → proj with bias; LayerNorm → fc1 → exact GELU → fc2), learned absolute
- * {@code pos_embed} (row 0 = class, row 1 + c = cell c) added before {@code z_proj_ln}, a shared
- * {@code mask_token} for position queries, {@code fake_latent} as the null class, {@code head} without bias.
- * Initialisation as {@code initialize_weights}: embeddings, pos_embed, fake_latent, mask_token
- * N(0, 0.02); Linear xavier-uniform with zero bias; LayerNorm weight 1, bias 0. Attention and
- * projection dropout (0.1 in the official code) are not used.
+ * The trainer's LPD model: registers the parameters of LPD's MAR-style ViT ({@code models/lpd.py LPD})
+ * under the official state-dict names of {@link LpdWeights#layout} with the initialisation of
+ * {@code initialize_weights} (embeddings, pos_embed, fake_latent, mask_token N(0, 0.02); Linear
+ * xavier-uniform with zero bias; LayerNorm weight 1, bias 0), lays out the training sequence and its
+ * group-id mask, and runs the family's one libtorch module ({@link LpdModule}, the one inference runs).
+ * No model math here. Attention and projection dropout (0.1 in the official code) are not used.
  *
  * <p>One forward pass takes the layout of training, {@code [class, X_1 … X_{K−1}] ++ [queries]}:
  * context tokens are token embeddings at the positions of their cells, queries are
@@ -27,6 +24,7 @@ import org.bytedeco.pytorch.global.torch;
 public final class LpdNet {
     private final LpdConfig c;
     private final ParamStore p;
+    private final LpdModule module;
 
     public LpdNet(LpdConfig c, ParamStore p) {
         this.c = c;
@@ -47,6 +45,7 @@ public final class LpdNet {
             }
             p.add(name, init);
         });
+        module = new LpdModule(new LpdWeights(c, p.asCheckpoint()), p, torch.ScalarType.Float, false);
     }
 
     public LpdConfig config() {
@@ -133,52 +132,13 @@ public final class LpdNet {
      * @return logits [B, Q, vocab]
      */
     public Tensor forward(Tensor classes, Tensor ctxTokens, Tensor ctxCells, Tensor qCells, Tensor mask) {
-        long b = classes.size(0);
-        long q = qCells.size(1);
-        int d = c.dim();
-        Tensor pos = p.get("pos_embed").reshape(c.seqLen() + 1L, d);                                         // [N+1, D]
-        Tensor classTable = Ops.cat(0, p.get("class_emb.weight"), p.get("fake_latent"));                    // [classes+1, D]
-        Tensor cls = torch.embedding(classTable, classes).add(pos.narrow(0, 0, 1)).unsqueeze(1);              // [B, 1, D]
-        Tensor queries = torch.embedding(pos, qCells.add(new Scalar(1L))).add(p.get("mask_token"));               // [B, Q, D]
-        Tensor x;
-        if (ctxTokens == null) {
-            x = Ops.cat(1, cls, queries);                                                                    // [B, 1+Q, D]
-        } else {
-            Tensor ctx = torch.embedding(p.get("token_emb.weight"), ctxTokens)
-                    .add(torch.embedding(pos, ctxCells.add(new Scalar(1L))));                                      // [B, C−1, D]
-            x = Ops.cat(1, cls, ctx, queries);                                                               // [B, L, D]
-        }
-        x = layerNorm(x, "z_proj_ln");
-        for (int i = 0; i < c.depth(); i++) {
-            x = block(i, x, mask);
-        }
-        x = layerNorm(x, "norm");
-        Tensor out = x.narrow(1, x.size(1) - q, q);                                                          // [B, Q, D]
-        return torch.linear(out, p.get("head.weight"));                                                      // [B, Q, V]
+        Tensor clsRows = classes.unsqueeze(1);                                                                    // [B, 1]
+        Tensor clsPos = torch.zeros_like(clsRows);                                                                // pos_embed row 0
+        Tensor qRows = torch.full_like(qCells, new Scalar((long) module.queryRow()));                            // [B, Q] mask_token
+        Tensor qPos = qCells.add(new Scalar(1L));                                                                 // row 1 + cell
+        Tensor rows = ctxTokens == null ? Ops.cat(1, clsRows, qRows)
+                : Ops.cat(1, clsRows, ctxTokens.add(new Scalar((long) module.tokenRow(0))), qRows);              // [B, L]
+        Tensor positions = ctxTokens == null ? Ops.cat(1, clsPos, qPos) : Ops.cat(1, clsPos, ctxCells.add(new Scalar(1L)), qPos);
+        return module.forward(rows, positions, module.masked(mask), qCells.size(1));                             // [B, Q, V]
     }
-
-    private Tensor layerNorm(Tensor x, String name) {
-        return torch.layer_norm(x, new long[] {c.dim()}, new TensorOptional(p.get(name + ".weight")),
-                new TensorOptional(p.get(name + ".bias")), c.normEps(), false);
-    }
-
-    private Tensor block(int i, Tensor h, Tensor mask) {
-        long b = h.size(0);
-        long l = h.size(1);
-        int nh = c.numHeads();
-        int hd = c.headDim();
-        int d = c.dim();
-        String pre = "blocks." + i + ".";
-        Tensor x = layerNorm(h, pre + "norm1");
-        Tensor qkv = torch.linear(x, p.get(pre + "attn.qkv.weight"), p.get(pre + "attn.qkv.bias"));        // [B, L, 3D]
-        Tensor q = qkv.narrow(2, 0, d).reshape(b, l, nh, hd).transpose(1, 2);                              // [B, H, L, hd]
-        Tensor k = qkv.narrow(2, d, d).reshape(b, l, nh, hd).transpose(1, 2);
-        Tensor v = qkv.narrow(2, 2L * d, d).reshape(b, l, nh, hd).transpose(1, 2);
-        Tensor o = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), 0.0, false, new DoubleOptional(), false)
-                .transpose(1, 2).reshape(b, l, d);                                                          // [B, L, D]
-        h = h.add(torch.linear(o, p.get(pre + "attn.proj.weight"), p.get(pre + "attn.proj.bias")));
-        Tensor f = torch.gelu(torch.linear(layerNorm(h, pre + "norm2"), p.get(pre + "mlp.fc1.weight"), p.get(pre + "mlp.fc1.bias"))); // [B, L, hidden]
-        return h.add(torch.linear(f, p.get(pre + "mlp.fc2.weight"), p.get(pre + "mlp.fc2.bias")));         // [B, L, D]
-    }
-
 }

@@ -1,12 +1,11 @@
 package io.tessera.train;
 
-import io.tessera.torch.nn.Ops;
-import io.tessera.torch.nn.ParamStore;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
+import io.tessera.torch.nn.Ops;
+import io.tessera.torch.nn.ParamStore;
+import io.tessera.torch.nn.VqModule;
 import java.util.Map;
-import org.bytedeco.pytorch.DoubleOptional;
-import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -16,11 +15,14 @@ import org.bytedeco.pytorch.global.torch;
  * conv_out), quant_conv, l2-normalised codebook {@code quantize.embedding.weight}, post_quant_conv
  * and decoder. The encoder uses the decoder's ch, ch_mult and num_res_blocks (decoder: one more
  * ResNet block per level), as the official VQ_8/VQ_16 do. Attention blocks sit at the lowest level.
+ * The decode path is the family's one libtorch module ({@link VqModule}, the one inference runs), and
+ * the encoder is built of that module's ResNet and attention blocks; the quantiser is training-only.
  */
 public final class VqNet {
     private final VqConfig c;
     private final ParamStore p;
     private final int levels;
+    private final VqModule decoder;
 
     /** Registers every parameter of the model in {@code p}, initialised as PyTorch's defaults do. */
     public VqNet(VqConfig c, ParamStore p) {
@@ -34,7 +36,7 @@ public final class VqNet {
         layout.forEach((name, shape) -> {
             if (name.equals("quantize.embedding.weight")) {
                 Tensor e = Ops.uniform(p.device(), 1.0 / c.codebookSize(), shape);
-                p.add(name, c.codebookL2Norm() ? l2(e) : e);
+                p.add(name, c.codebookL2Norm() ? VqModule.l2(e) : e);
             } else if (shape.length == 4) {                                     // conv weight [out, in, k, k]
                 p.add(name, Ops.uniform(p.device(), convBound(shape), shape));
             } else if (name.endsWith(".bias") && layout.containsKey(convWeight(name)) && layout.get(convWeight(name)).length == 4) {
@@ -45,6 +47,7 @@ public final class VqNet {
                 p.add(name, Ops.zeros(p.device(), shape));                      // GroupNorm bias
             }
         });
+        decoder = new VqModule(new VqWeights(c, p.asCheckpoint()), p, false);
     }
 
     /** nn.Conv2d default init: kaiming_uniform(a=√5) weight and uniform bias, both ±1/√fan_in. */
@@ -66,7 +69,7 @@ public final class VqNet {
 
     /** Images [B, 3, S, S] in [−1, 1] → pre-quantisation latents [B, embed, S/ds, S/ds] (after quant_conv). */
     public Tensor encode(Tensor x) {
-        Tensor h = conv("encoder.conv_in", x, 1, 1);                           // [B, ch, S, S]
+        Tensor h = VqModule.conv(x, conv("encoder.conv_in"));                 // [B, ch, S, S]
         for (int i = 0; i < levels; i++) {
             String b = "encoder.conv_blocks." + i;
             for (int j = 0; j < c.numResBlocks(); j++) {
@@ -76,12 +79,12 @@ public final class VqNet {
                 }
             }
             if (i != levels - 1) {
-                h = conv(b + ".downsample.conv", torch.pad(h, 0, 1, 0, 1), 2, 0); // [B, C, S/2, S/2]
+                h = VqModule.conv(torch.pad(h, 0, 1, 0, 1), conv(b + ".downsample.conv"), 2, 0); // [B, C, S/2, S/2]
             }
         }
         h = res("encoder.mid.2", attn("encoder.mid.1", res("encoder.mid.0", h)));
-        h = conv("encoder.conv_out", torch.silu(norm("encoder.norm_out", h)), 1, 1); // [B, z, G, G]
-        return conv("quant_conv", h, 1, 0);                                    // [B, embed, G, G]
+        h = VqModule.conv(torch.silu(VqModule.norm(h, norm("encoder.norm_out"))), conv("encoder.conv_out")); // [B, z, G, G]
+        return VqModule.conv(h, conv("quant_conv"));                           // [B, embed, G, G]
     }
 
     /**
@@ -94,10 +97,9 @@ public final class VqNet {
         long d = z.size(1);
         long g = z.size(2);
         Tensor zf = z.permute(0, 2, 3, 1).reshape(-1, d);                      // [B·G·G, embed]
-        Tensor emb = p.get("quantize.embedding.weight");                      // [K, embed]
+        Tensor emb = decoder.codebook();                                      // [K, embed], normalised when l2
         if (c.codebookL2Norm()) {
-            zf = l2(zf);
-            emb = l2(emb);
+            zf = VqModule.l2(zf);
         }
         Tensor dist = zf.matmul(emb.transpose(0, 1)).mul(Ops.s(-2));          // [B·G·G, K]
         if (!c.codebookL2Norm()) {
@@ -118,75 +120,31 @@ public final class VqNet {
 
     /** Code indices [B, G·G] (raster) → quantised latents [B, embed, G, G] (get_codebook_entry). */
     public Tensor lookup(Tensor indices, long grid) {
-        Tensor emb = p.get("quantize.embedding.weight");
-        if (c.codebookL2Norm()) {
-            emb = l2(emb);
-        }
-        long b = indices.size(0);
-        return emb.index_select(0, indices.reshape(-1)).reshape(b, grid, grid, c.codebookEmbedDim()).permute(0, 3, 1, 2);
+        return decoder.lookup(indices.reshape(indices.size(0), grid, grid));
     }
 
-    /** Quantised latents [B, embed, G, G] → images [B, 3, G·ds, G·ds]. */
+    /** Quantised latents [B, embed, G, G] → images [B, 3, G·ds, G·ds] (the family's decode module). */
     public Tensor decode(Tensor zq) {
-        Tensor h = conv("post_quant_conv", zq, 1, 0);                          // [B, z, G, G]
-        h = conv("decoder.conv_in", h, 1, 1);                                 // [B, ch·mult[-1], G, G]
-        h = res("decoder.mid.2", attn("decoder.mid.1", res("decoder.mid.0", h)));
-        for (int li = 0; li < levels; li++) {
-            int iLevel = levels - 1 - li;
-            String b = "decoder.conv_blocks." + li;
-            for (int j = 0; j <= c.numResBlocks(); j++) {
-                h = res(b + ".res." + j, h);
-                if (iLevel == levels - 1) {
-                    h = attn(b + ".attn." + j, h);
-                }
-            }
-            if (iLevel != 0) {
-                long hh = h.size(2);
-                long ww = h.size(3);
-                h = torch.upsample_nearest2d(h, new long[] {2 * hh, 2 * ww}, new DoubleOptional(), new DoubleOptional());
-                h = conv(b + ".upsample.conv", h, 1, 1);                      // [B, C, 2H, 2W]
-            }
-        }
-        return conv("decoder.conv_out", torch.silu(norm("decoder.norm_out", h)), 1, 1); // [B, 3, S, S]
+        return decoder.decode(zq);
     }
 
-    // ---- blocks -------------------------------------------------------------------------------
+    // ---- encoder blocks by name (the block math is the module's) --------------------------------
 
-    private Tensor conv(String name, Tensor x, int stride, int pad) {
-        return Ops.conv2d(x, p.get(name + ".weight"), p.get(name + ".bias"), stride, pad);
+    private VqModule.Conv conv(String name) {
+        return new VqModule.Conv(p.get(name + ".weight"), p.get(name + ".bias"));
     }
 
-    private Tensor norm(String name, Tensor x) {
-        return Ops.groupNorm(x, p.get(name + ".weight"), p.get(name + ".bias"));
+    private VqModule.Norm norm(String name) {
+        return new VqModule.Norm(p.get(name + ".weight"), p.get(name + ".bias"));
     }
 
-    /** ResnetBlock: norm1 → swish → conv1 → norm2 → swish → conv2, + (nin_shortcut when in ≠ out). */
     private Tensor res(String name, Tensor x) {
-        Tensor h = conv(name + ".conv1", torch.silu(norm(name + ".norm1", x)), 1, 1);
-        h = conv(name + ".conv2", torch.silu(norm(name + ".norm2", h)), 1, 1);
-        Tensor shortcut = p.has(name + ".nin_shortcut.weight") ? conv(name + ".nin_shortcut", x, 1, 0) : x;
-        return shortcut.add(h);
+        VqModule.Conv shortcut = p.has(name + ".nin_shortcut.weight") ? conv(name + ".nin_shortcut") : null;
+        return VqModule.res(x, new VqModule.Res(norm(name + ".norm1"), conv(name + ".conv1"), norm(name + ".norm2"), conv(name + ".conv2"), shortcut));
     }
 
-    /** AttnBlock: norm → 1×1 q, k, v → single-head softmax over H·W (scale C^-½) → proj_out, + x. */
     private Tensor attn(String name, Tensor x) {
-        long b = x.size(0);
-        long ch = x.size(1);
-        long hh = x.size(2);
-        long ww = x.size(3);
-        Tensor h = norm(name + ".norm", x);
-        Tensor q = conv(name + ".q", h, 1, 0).reshape(b, 1, ch, hh * ww).transpose(2, 3); // [B, 1, HW, C]
-        Tensor k = conv(name + ".k", h, 1, 0).reshape(b, 1, ch, hh * ww).transpose(2, 3);
-        Tensor v = conv(name + ".v", h, 1, 0).reshape(b, 1, ch, hh * ww).transpose(2, 3);
-        Tensor o = Ops.attention(q, k, v, false).transpose(2, 3).reshape(b, ch, hh, ww); // [B, C, H, W]
-        return x.add(conv(name + ".proj_out", o, 1, 0));
-    }
-
-    // ---- parameters ---------------------------------------------------------------------------
-
-    /** F.normalize(x, p=2, dim=-1): x / max(‖x‖, 1e-12). */
-    static Tensor l2(Tensor x) {
-        Tensor n = x.norm(new ScalarOptional(Ops.s(2)), new long[] {-1}, true).clamp(new ScalarOptional(Ops.s(1e-12)), new ScalarOptional());
-        return x.div(n);
+        return VqModule.attn(x, new VqModule.Attn(norm(name + ".norm"), conv(name + ".q"), conv(name + ".k"), conv(name + ".v"),
+                conv(name + ".proj_out")));
     }
 }

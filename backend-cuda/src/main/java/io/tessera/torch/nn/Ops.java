@@ -6,14 +6,13 @@ import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
-/** Small libtorch helpers shared by the training models: functional layers, host copies, devices. */
+/** Small libtorch helpers shared by the family modules and the trainers: functional layers, host copies, devices. */
 public final class Ops {
     private Ops() {
     }
@@ -96,12 +95,6 @@ public final class Ops {
         return torch.group_norm(x, 32, new TensorOptional(w), new TensorOptional(b), 1e-6, true);
     }
 
-    /** RMSNorm of gpt.py: x · rsqrt(mean(x²) + eps) · weight (in float32). */
-    public static Tensor rmsNorm(Tensor x, Tensor w, double eps) {
-        Tensor ms = x.square().mean(new long[] {-1}, true, new ScalarTypeOptional());
-        return x.mul(torch.rsqrt(ms.add(s(eps)))).mul(w);
-    }
-
     /** Softmax attention over the last two dims, scale 1/√d; causal when asked. */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, boolean causal) {
         return torch.scaled_dot_product_attention(q, k, v, new TensorOptional(), 0.0, causal, new DoubleOptional(), false);
@@ -109,5 +102,29 @@ public final class Ops {
 
     public static Tensor cat(long dim, Tensor... ts) {
         return torch.cat(new TensorVector(ts), dim);
+    }
+
+    /** Below this many rows per linear layer the CPU path uses matrix–vector products. */
+    private static final int GEMV_ROWS = 4;
+
+    /**
+     * {@code x · wᵀ (+ bias)} for x [.., in], w [out, in], bias [out] or null. On the CPU a decode step has
+     * only a few rows, where libtorch's gemm (OpenBLAS) is several times slower than one gemv per row (it
+     * packs the whole weight first); the result is the same product, summed in a different order.
+     */
+    public static Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        long rowsIn = x.numel() / x.size(-1);
+        if (x.is_cuda() || rowsIn > GEMV_ROWS) {
+            return bias == null ? torch.linear(x, w, new TensorOptional()) : torch.linear(x, w, new TensorOptional(bias));
+        }
+        Tensor flat = x.reshape(rowsIn, x.size(-1));
+        TensorVector out = new TensorVector();
+        for (long r = 0; r < rowsIn; r++) {
+            out.push_back(torch.mv(w, flat.select(0, r)));
+        }
+        long[] shape = x.shape();
+        shape[shape.length - 1] = w.size(0);
+        Tensor y = torch.stack(out, 0).view(shape);
+        return bias == null ? y : y.add(bias);
     }
 }

@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.TensorVector;
  * A model's trainable parameters by their official state-dict names, in module order. Every
  * parameter is a leaf libtorch tensor that requires grad and lives outside any {@code PointerScope}.
  */
-public final class ParamStore {
+public final class ParamStore implements Params {
     private final Device device;
     private final Map<String, org.bytedeco.pytorch.Tensor> params = new LinkedHashMap<>();
 
@@ -22,8 +22,30 @@ public final class ParamStore {
         this.device = device;
     }
 
+    @Override
     public Device device() {
         return device;
+    }
+
+    /** The leaf parameter of {@code t}'s name (a module resolves core's weight map over {@link #asCheckpoint}). */
+    @Override
+    public org.bytedeco.pytorch.Tensor get(Tensor t) {
+        return get(t.name());
+    }
+
+    /** Parameters live outside any scope already: returns {@code t}. */
+    @Override
+    public org.bytedeco.pytorch.Tensor keep(org.bytedeco.pytorch.Tensor t) {
+        return t;
+    }
+
+    /**
+     * A host snapshot of every parameter by name (float32), for core's weight maps ({@code new
+     * LlamaGenWeights(c, store.asCheckpoint())}) to resolve and check names and shapes against; a module
+     * built over it then reads the live parameters through {@link #get(Tensor)}.
+     */
+    public Checkpoint asCheckpoint() {
+        return new io.tessera.core.checkpoint.MemoryCheckpoint("parameters", export("", DType.F32));
     }
 
     /** Registers {@code init} (already on the device) as parameter {@code name}. */
