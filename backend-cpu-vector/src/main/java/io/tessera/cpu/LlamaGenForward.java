@@ -9,7 +9,6 @@ import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.ModelSpec;
-import java.util.Arrays;
 
 /**
  * The LlamaGen c2i GPT ({@code autoregressive/models/gpt.py}) on the CPU: RMSNorm, fused wqkv,
@@ -48,10 +47,7 @@ final class LlamaGenForward implements GptSession {
     private final float[] norm;         // [dim]
     private final Panels output;        // [vocab, dim]
 
-    private int rows;
-    private int capacity;
-    private float[][] keyCache;   // [rows · n_layer][capacity · n_kv_head · head_dim]
-    private float[][] valueCache; // [rows · n_layer][capacity · n_kv_head · head_dim]
+    private final KvCache cache;  // n_layer layers of n_kv_head · head_dim per slot
 
     LlamaGenForward(LlamaGenModel model, CpuOptions options) {
         this(model, model.weights(), null, options);
@@ -79,6 +75,7 @@ final class LlamaGenForward implements GptSession {
                 .toArray(Block[]::new);
         this.norm = w.norm().toFloatArray();
         this.output = Panels.of(w.output(), pool);
+        this.cache = new KvCache(config.nLayer(), config.nKvHead() * config.headDim());
     }
 
     @Override
@@ -88,28 +85,12 @@ final class LlamaGenForward implements GptSession {
 
     @Override
     public void reset(int rows, int capacity) {
-        if (rows < 1 || capacity < 1) {
-            throw new BackendException("cpu-vector: reset needs rows ≥ 1 and capacity ≥ 1, got " + rows + ", " + capacity);
-        }
-        int kvDim = config.nKvHead() * config.headDim();
-        this.rows = rows;
-        this.capacity = capacity;
-        this.keyCache = new float[rows * config.nLayer()][Math.multiplyExact(capacity, kvDim)];
-        this.valueCache = new float[rows * config.nLayer()][Math.multiplyExact(capacity, kvDim)];
+        cache.reset(rows, capacity);
     }
 
     @Override
     public void clearRow(int row) {
-        if (keyCache == null) {
-            throw new BackendException("cpu-vector: clearRow before reset(rows, capacity)");
-        }
-        if (row < 0 || row >= rows) {
-            throw new BackendException("cpu-vector: clearRow(" + row + ") outside the cache's rows [0, " + rows + ")");
-        }
-        for (int layer = 0; layer < config.nLayer(); layer++) {
-            Arrays.fill(keyCache[row * config.nLayer() + layer], 0f);
-            Arrays.fill(valueCache[row * config.nLayer() + layer], 0f);
-        }
+        cache.clearRow(row);
     }
 
     @Override
@@ -153,15 +134,12 @@ final class LlamaGenForward implements GptSession {
 
             // 5. Write every entry's k and v at its slot before any attention.
             for (int e = 0; e < n; e++) {
-                int cache = batch.cacheRowOf(e) * blocks.length + layer;
-                int slot = batch.slots()[e] * kvDim;
-                System.arraycopy(qkv, e * qkvDim + nHead * hd, keyCache[cache], slot, kvDim);
-                System.arraycopy(qkv, e * qkvDim + nHead * hd + kvDim, valueCache[cache], slot, kvDim);
+                cache.write(batch, e, layer, qkv, e * qkvDim + nHead * hd, e * qkvDim + nHead * hd + kvDim);
             }
 
             // 6. attn = softmax(q·kᵀ/√hd over visible slots) · v, per entry and query head.
-            CacheAttention.attend(pool, gpt, batch, layer, blocks.length, qkv, qkvDim, nHead, nKv, hd, keyCache, valueCache,
-                    capacity, attn);
+            CacheAttention.attend(pool, gpt, batch, layer, blocks.length, qkv, qkvDim, nHead, nKv, hd, cache.keys(),
+                    cache.values(), cache.capacity(), attn);
 
             // 7. h += attn · woᵀ
             matmul(b.wo(), attn, n, proj);
@@ -226,20 +204,9 @@ final class LlamaGenForward implements GptSession {
     }
 
     private void validate(ForwardBatch batch) {
-        if (keyCache == null) {
-            throw new BackendException("cpu-vector: forward before reset(rows, capacity)");
-        }
-        if (batch.rowsNeeded() > rows) {
-            throw new BackendException("cpu-vector: batch names cache row " + (batch.rowsNeeded() - 1) + ", the cache was reset for "
-                    + rows + " rows");
-        }
+        cache.check(batch);
         int n = batch.rows() * batch.length();
-        if (n == 0) {
-            return;
-        }
-        if (batch.capacity() != capacity) {
-            throw new BackendException("cpu-vector: mask covers " + batch.capacity() + " slots, the cache has " + capacity);
-        }
+        int capacity = cache.capacity();
         for (int e = 0; e < n; e++) {
             EntryKind kind = batch.kinds()[e];
             int id = batch.ids()[e];
@@ -264,7 +231,6 @@ final class LlamaGenForward implements GptSession {
     @Override
     public void close() {
         pool.close();
-        keyCache = null;
-        valueCache = null;
+        cache.close();
     }
 }

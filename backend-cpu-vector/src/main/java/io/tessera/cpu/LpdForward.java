@@ -8,7 +8,6 @@ import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.ModelSpec;
-import java.util.Arrays;
 
 /**
  * LPD's ViT ({@code models/lpd.py}, {@code models/block.py}) with its inference KV cache on the CPU:
@@ -50,10 +49,7 @@ final class LpdForward implements GptSession {
     private final float[] normB;      // [dim]
     private final Panels head;        // [vocab, dim]
 
-    private int rows;
-    private int capacity;
-    private float[][] keyCache;   // [rows · depth][capacity · dim]
-    private float[][] valueCache; // [rows · depth][capacity · dim]
+    private final KvCache cache;  // depth layers of dim per slot
 
     LpdForward(LpdModel model, CpuOptions options) {
         this.model = model;
@@ -76,6 +72,7 @@ final class LpdForward implements GptSession {
         this.normW = w.normWeight().toFloatArray();
         this.normB = w.normBias().toFloatArray();
         this.head = Panels.of(w.head(), pool);
+        this.cache = new KvCache(config.depth(), config.dim());
     }
 
     @Override
@@ -85,27 +82,12 @@ final class LpdForward implements GptSession {
 
     @Override
     public void reset(int rows, int capacity) {
-        if (rows < 1 || capacity < 1) {
-            throw new BackendException("cpu-vector: reset needs rows ≥ 1 and capacity ≥ 1, got " + rows + ", " + capacity);
-        }
-        this.rows = rows;
-        this.capacity = capacity;
-        this.keyCache = new float[rows * config.depth()][Math.multiplyExact(capacity, config.dim())];
-        this.valueCache = new float[rows * config.depth()][Math.multiplyExact(capacity, config.dim())];
+        cache.reset(rows, capacity);
     }
 
     @Override
     public void clearRow(int row) {
-        if (keyCache == null) {
-            throw new BackendException("cpu-vector: clearRow before reset(rows, capacity)");
-        }
-        if (row < 0 || row >= rows) {
-            throw new BackendException("cpu-vector: clearRow(" + row + ") outside the cache's rows [0, " + rows + ")");
-        }
-        for (int layer = 0; layer < config.depth(); layer++) {
-            Arrays.fill(keyCache[row * config.depth() + layer], 0f);
-            Arrays.fill(valueCache[row * config.depth() + layer], 0f);
-        }
+        cache.clearRow(row);
     }
 
     @Override
@@ -134,13 +116,10 @@ final class LpdForward implements GptSession {
 
             // 3. every entry's k, v at its slot, then attention over the visible slots
             for (int e = 0; e < n; e++) {
-                int cache = batch.cacheRowOf(e) * blocks.length + layer;
-                int slot = batch.slots()[e] * dim;
-                System.arraycopy(qkv, e * 3 * dim + dim, keyCache[cache], slot, dim);
-                System.arraycopy(qkv, e * 3 * dim + 2 * dim, valueCache[cache], slot, dim);
+                cache.write(batch, e, layer, qkv, e * 3 * dim + dim, e * 3 * dim + 2 * dim);
             }
             CacheAttention.attend(pool, gpt, batch, layer, blocks.length, qkv, 3 * dim, config.numHeads(), config.numHeads(),
-                    config.headDim(), keyCache, valueCache, capacity, attn);
+                    config.headDim(), cache.keys(), cache.values(), cache.capacity(), attn);
 
             // 4. h += proj(attn)
             linear(b.proj(), b.projB(), attn, n, proj);
@@ -210,17 +189,9 @@ final class LpdForward implements GptSession {
     }
 
     private void validate(ForwardBatch batch) {
-        if (keyCache == null) {
-            throw new BackendException("cpu-vector: forward before reset(rows, capacity)");
-        }
-        if (batch.rowsNeeded() > rows) {
-            throw new BackendException("cpu-vector: batch names cache row " + (batch.rowsNeeded() - 1) + ", the cache was reset for "
-                    + rows + " rows");
-        }
+        cache.check(batch);
         int n = batch.rows() * batch.length();
-        if (n > 0 && batch.capacity() != capacity) {
-            throw new BackendException("cpu-vector: mask covers " + batch.capacity() + " slots, the cache has " + capacity);
-        }
+        int capacity = cache.capacity();
         for (int e = 0; e < n; e++) {
             EntryKind kind = batch.kinds()[e];
             int id = batch.ids()[e];
@@ -246,7 +217,6 @@ final class LpdForward implements GptSession {
     @Override
     public void close() {
         pool.close();
-        keyCache = null;
-        valueCache = null;
+        cache.close();
     }
 }
