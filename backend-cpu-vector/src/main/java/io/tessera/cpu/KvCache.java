@@ -16,6 +16,7 @@ final class KvCache {
     private int capacity;
     private float[][] keys;   // [rows · layers][capacity · width]
     private float[][] values; // [rows · layers][capacity · width]
+    private boolean closed;
 
     /** A cache for {@code layers} layers of {@code width} key (and value) floats per slot; sized by {@link #reset}. */
     KvCache(int layers, int width) {
@@ -25,6 +26,9 @@ final class KvCache {
 
     /** Zeroed storage for {@code rows} cache rows of {@code capacity} slots. */
     void reset(int rows, int capacity) {
+        if (closed) {
+            throw new BackendException("cpu-vector: reset on a closed session");
+        }
         if (rows < 1 || capacity < 1) {
             throw new BackendException("cpu-vector: reset needs rows ≥ 1 and capacity ≥ 1, got " + rows + ", " + capacity);
         }
@@ -50,6 +54,9 @@ final class KvCache {
 
     /** Refuses a pass the cache was not reset for: before any reset, naming a row beyond it, or another capacity. */
     void check(ForwardBatch batch) {
+        if (closed) {
+            throw new BackendException("cpu-vector: forward on a closed session");
+        }
         if (keys == null) {
             throw new BackendException("cpu-vector: forward before reset(rows, capacity)");
         }
@@ -86,6 +93,7 @@ final class KvCache {
 
     /** Drops the storage. */
     void close() {
+        closed = true;
         keys = null;
         values = null;
     }

@@ -1,6 +1,7 @@
 package io.tessera.cpu;
 
 import io.tessera.core.BackendException;
+import io.tessera.core.checkpoint.Tensor;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.model.LlamaGenWeights;
@@ -9,6 +10,7 @@ import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.ModelSpec;
+import java.lang.foreign.Arena;
 
 /**
  * The LlamaGen c2i GPT ({@code autoregressive/models/gpt.py}) on the CPU: RMSNorm, fused wqkv,
@@ -38,6 +40,8 @@ final class LlamaGenForward implements GptSession {
     private final Kernels kernels;
     private final GptKernels gpt;
     private final Parallel pool;
+    /** Holds the packed weights; closed with the session. */
+    private final Arena arena;
     private final RopeTable rope;
 
     private final Matrix clsEmbedding;  // [num_classes + 1, dim]  (row num_classes = null class)
@@ -66,15 +70,16 @@ final class LlamaGenForward implements GptSession {
         this.kernels = Kernels.of(options.vectorKernels());
         this.gpt = GptKernels.of(options.vectorKernels());
         this.pool = new Parallel(options.threads(), "cpu-vector-gpt");
+        this.arena = Arena.ofShared();
         this.rope = new RopeTable(config.grid(), config.headDim(), config.ropeBase());
         this.clsEmbedding = Matrix.of(w.clsEmbedding());
         this.tokEmbeddings = Matrix.of(w.tokEmbeddings());
-        this.blocks = w.layers().stream().map(l -> new Block(l.attentionNorm().toFloatArray(), Panels.of(l.wqkv(), pool),
-                Panels.of(l.wo(), pool), l.ffnNorm().toFloatArray(), Panels.of(l.w1(), pool), Panels.of(l.w3(), pool),
-                Panels.of(l.w2(), pool)))
+        this.blocks = w.layers().stream().map(l -> new Block(l.attentionNorm().toFloatArray(), pack(l.wqkv()),
+                pack(l.wo()), l.ffnNorm().toFloatArray(), pack(l.w1()), pack(l.w3()),
+                pack(l.w2())))
                 .toArray(Block[]::new);
         this.norm = w.norm().toFloatArray();
-        this.output = Panels.of(w.output(), pool);
+        this.output = pack(w.output());
         this.cache = new KvCache(config.nLayer(), config.nKvHead() * config.headDim());
     }
 
@@ -228,9 +233,17 @@ final class LlamaGenForward implements GptSession {
         }
     }
 
+    /** A linear's weight packed for the GEMM, into the session's memory. */
+    private Panels pack(Tensor t) {
+        return Panels.of(t, pool, arena);
+    }
+
     @Override
     public void close() {
         pool.close();
         cache.close();
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.tessera.cpu;
 
 import io.tessera.core.BackendException;
+import io.tessera.core.checkpoint.Tensor;
 import io.tessera.core.model.LpdConfig;
 import io.tessera.core.model.LpdModel;
 import io.tessera.core.model.LpdWeights;
@@ -8,6 +9,7 @@ import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.ModelSpec;
+import java.lang.foreign.Arena;
 
 /**
  * LPD's ViT ({@code models/lpd.py}, {@code models/block.py}) with its inference KV cache on the CPU:
@@ -36,6 +38,8 @@ final class LpdForward implements GptSession {
     private final Kernels kernels;
     private final GptKernels gpt;
     private final Parallel pool;
+    /** Holds the packed weights; closed with the session. */
+    private final Arena arena;
 
     private final Matrix classEmb;    // [class_num, dim]
     private final Matrix tokenEmb;    // [vocab, dim]
@@ -58,6 +62,7 @@ final class LpdForward implements GptSession {
         this.kernels = Kernels.of(options.vectorKernels());
         this.gpt = GptKernels.of(options.vectorKernels());
         this.pool = new Parallel(options.threads(), "cpu-vector-lpd");
+        this.arena = Arena.ofShared();
         this.classEmb = Matrix.of(w.classEmb());
         this.tokenEmb = Matrix.of(w.tokenEmb());
         this.fakeLatent = w.fakeLatent().toFloatArray();
@@ -66,12 +71,12 @@ final class LpdForward implements GptSession {
         this.zLnW = w.zProjLnWeight().toFloatArray();
         this.zLnB = w.zProjLnBias().toFloatArray();
         this.blocks = w.blocks().stream().map(b -> new Block(b.norm1Weight().toFloatArray(), b.norm1Bias().toFloatArray(),
-                Panels.of(b.qkvWeight(), pool), b.qkvBias().toFloatArray(), Panels.of(b.projWeight(), pool), b.projBias().toFloatArray(),
-                b.norm2Weight().toFloatArray(), b.norm2Bias().toFloatArray(), Panels.of(b.fc1Weight(), pool), b.fc1Bias().toFloatArray(),
-                Panels.of(b.fc2Weight(), pool), b.fc2Bias().toFloatArray())).toArray(Block[]::new);
+                pack(b.qkvWeight()), b.qkvBias().toFloatArray(), pack(b.projWeight()), b.projBias().toFloatArray(),
+                b.norm2Weight().toFloatArray(), b.norm2Bias().toFloatArray(), pack(b.fc1Weight()), b.fc1Bias().toFloatArray(),
+                pack(b.fc2Weight()), b.fc2Bias().toFloatArray())).toArray(Block[]::new);
         this.normW = w.normWeight().toFloatArray();
         this.normB = w.normBias().toFloatArray();
-        this.head = Panels.of(w.head(), pool);
+        this.head = pack(w.head());
         this.cache = new KvCache(config.depth(), config.dim());
     }
 
@@ -214,9 +219,17 @@ final class LpdForward implements GptSession {
         }
     }
 
+    /** A linear's weight packed for the GEMM, into the session's memory. */
+    private Panels pack(Tensor t) {
+        return Panels.of(t, pool, arena);
+    }
+
     @Override
     public void close() {
         pool.close();
         cache.close();
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 }

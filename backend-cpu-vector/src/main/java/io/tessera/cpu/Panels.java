@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  * is also computing than one stream of 2L-wide rows did (+20–30 % at 8 rows in a single-thread microbenchmark
  * over 190 MB of weights; within noise in whole decode steps on the loaded build machine). Outputs past the last real
  * one are zero. The elements keep the checkpoint's dtype (F32, or BF16/F16 as 16-bit values widened in the kernel),
- * off-heap in an automatic arena (freed with the session); the source {@link Matrix} stays the reference for the
+ * off-heap in the session's arena (freed when the session closes); the source {@link Matrix} stays the reference for the
  * scalar kernel and for tests.
  *
  * <p>The width is fixed (32 outputs), not the vector length, and no result depends on the layout: every output is
@@ -35,17 +35,20 @@ final class Panels {
         this.panels = panels;
     }
 
-    /** Packs the 2-D weight tensor {@code t} (F32, BF16 or F16), its output rows split over {@code pool}. */
-    static Panels of(Tensor t, Parallel pool) {
-        return of(Matrix.of(t), pool);
+    /**
+     * Packs the 2-D weight tensor {@code t} (F32, BF16 or F16) into memory of {@code arena} (the session's: closing
+     * the session frees it), its output rows split over {@code pool}.
+     */
+    static Panels of(Tensor t, Parallel pool, Arena arena) {
+        return of(Matrix.of(t), pool, arena);
     }
 
-    /** Packs {@code m} on the calling thread. */
+    /** Packs {@code m} on the calling thread into memory freed when the result is no longer reachable (tests). */
     static Panels of(Matrix m) {
-        return of(m, null);
+        return of(m, null, Arena.ofAuto());
     }
 
-    private static Panels of(Matrix m, Parallel pool) {
+    private static Panels of(Matrix m, Parallel pool, Arena arena) {
         if (WIDTH % VectorKernels.L != 0) {
             throw new IllegalStateException("cpu-vector: panel width " + WIDTH + " is not a multiple of " + VectorKernels.L + " lanes");
         }
@@ -57,7 +60,7 @@ final class Panels {
         if (bytes == 0) {
             throw new BackendException("cpu-vector: tensor '" + m.name() + "' is empty");
         }
-        MemorySegment dst = Arena.ofAuto().allocate(bytes, 64);
+        MemorySegment dst = arena.allocate(bytes, 64);
         MemorySegment src = m.data();
         Parallel.Range rows = (from, to) -> {
             int lanes = VectorKernels.L;

@@ -82,6 +82,21 @@ class LlamaGenForwardTest {
         }
     }
 
+    @Test
+    void aClosedSessionRefusesWorkInOneLineAndClosesTwiceHarmlessly() {
+        LlamaGenModel m = model(GQA, weights(GQA));
+        int cap = m.cacheCapacity();
+        GptSession s = open(m, 2, "vector");
+        s.reset(2, cap);
+        s.forward(sequence(2, 0, 1, cap));
+        s.close();
+        s.close();
+        BackendException f = assertThrows(BackendException.class, () -> s.forward(sequence(2, 0, 1, cap)));
+        assertEquals("cpu-vector: forward on a closed session", f.getMessage());
+        BackendException r = assertThrows(BackendException.class, () -> s.reset(1, cap));
+        assertEquals("cpu-vector: reset on a closed session", r.getMessage());
+    }
+
     /** A pass with several entries per row and ZipAR-style holes: visible but unwritten slots. */
     private static ForwardBatch holes(int capacity) {
         int rows = 2;
