@@ -22,8 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * broadcasts walk one contiguous stream.
  *
  * <p><b>Blocking.</b> Micro-tile: MR = 8 output channels × NR = 2 vectors (2L positions), 16 FMA
- * accumulators held in registers over a K range; per k, two B loads and eight broadcasts feed 16
- * FMAs. A task is NB = 4·NR positions × up to MC = 64 output channels (8 panels); inside it, K is cut
+ * accumulators held in registers over a K range; per k, two B loads and eight broadcasts (each a
+ * memory-operand {@code vbroadcastss}) feed 16 FMAs; the micro-kernel walks (ci, ky) in loops and
+ * unrolls kx, so all its indices are linear in its loop counters. A task is NB = 4·NR positions × up to MC = 64 output channels (8 panels); inside it, K is cut
  * into blocks of KC_CH = 64 input channels (64·k·k values of k): for each K block, for each panel,
  * for each micro-tile. The panel's K-block slice of A (8·576 floats for 3×3 = 18 KB) stays in L1
  * across the 4 micro-tiles; the task's B block (64 channels × 3 rows × NB positions) stays in L2
@@ -31,8 +32,11 @@ import jdk.incubator.vector.VectorSpecies;
  * are reloaded by the next K block; this does not change the result: every output is one chain of
  * FMAs over k = 0 .. K−1 in order, and the bias is added when C is copied out without its junk
  * columns. Tasks (position block, channel group) are fixed by the shapes, not by the thread count,
- * so results are bit-identical for any number of threads. (An 8 × 3-vector tile, 24 accumulators,
- * measured 5× slower: C2 spilled them.)
+ * so results are bit-identical for any number of threads. Measured on AVX-512 (32 registers), one
+ * thread, the 3×3 shapes of VQ-16 (thread CPU time): 8 × 2 vectors ≈ 110–120 GFLOP/s (≈ 70 % of a
+ * core's FMA peak), 12 × 2 the same within noise (but it pads 128 channels to 132); in wall time on
+ * the loaded machine 8 × 3, 4 × 4 and 4 × 3 were 10–15 % and 6 × 4 40 % slower than 8 × 2. K blocks
+ * of 16–128 channels, 2–8 micro-tiles and 4–16 panels per task were within ±5 % of each other.
  */
 final class VectorConvKernels extends ConvKernels {
     private static final VectorSpecies<Float> F = VectorKernels.F;
@@ -80,14 +84,6 @@ final class VectorConvKernels extends ConvKernels {
         final int maxOff = ks == 3 ? 2 * w2 + 2 : 0;
         final int srcLen = Math.max(cin * plane, (cin - 1) * plane + pr + maxOff);
         final float[] src = source(pool, in, cin, h, w, oh, ow, ks, upsample, w2, plane, srcLen);
-        final int[] boff = new int[kDim];                      // source offset of tap k = (ci, ky, kx)
-        for (int ci = 0; ci < cin; ci++) {
-            for (int ky = 0; ky < ks; ky++) {
-                for (int kx = 0; kx < ks; kx++) {
-                    boff[(ci * ks + ky) * ks + kx] = ci * plane + ky * w2 + kx;
-                }
-            }
-        }
         final int panels = (cout + MR - 1) / MR;
         final int groups = (panels + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
         final boolean direct = pr == oh * ow && panels * MR == cout;  // dst can be out itself
@@ -97,20 +93,23 @@ final class VectorConvKernels extends ConvKernels {
         }
         final float[] a = p.weights();
         final float[] bias = p.bias();
-        final int kStep = KC_CH * ks * ks;
         pool.range(blocks * groups, (from, to) -> {
             for (int t = from; t < to; t++) {
                 int p0 = (t / groups) * NB;
                 int p1 = Math.min(pr, p0 + NB);
                 int g = t % groups;
                 int panel1 = Math.min(panels, (g + 1) * PANELS_PER_TASK);
-                for (int k0 = 0; k0 < kDim; k0 += kStep) {
-                    int k1 = Math.min(kDim, k0 + kStep);
+                for (int ci0 = 0; ci0 < cin; ci0 += KC_CH) {
+                    int ci1 = Math.min(cin, ci0 + KC_CH);
                     for (int panel = g * PANELS_PER_TASK; panel < panel1; panel++) {
                         int aOff = panel * kDim * MR;
                         int row = panel * MR * pr;
                         for (int q = p0; q < p1; q += NR) {
-                            tile(a, aOff, src, boff, k0, k1, q, dst, row + q, pr);
+                            if (ks == 3) {
+                                tile3(a, aOff, src, plane, w2, ci0, ci1, q, dst, row + q, pr);
+                            } else {
+                                tile1(a, aOff, src, plane, ci0, ci1, q, dst, row + q, pr);
+                            }
                         }
                     }
                 }
@@ -158,13 +157,18 @@ final class VectorConvKernels extends ConvKernels {
     }
 
     /**
-     * The micro-kernel: C[co0 + r, q .. q + NR) (r &lt; MR), held at dst[d + r·ldd ..], accumulates
-     * Σ_{k0 ≤ k &lt; k1} A[co0 + r, k] · src[boff[k] + q ..] in k order. It has no branch outside its
-     * loop: C2 then keeps all 16 accumulators in registers (a variant with "first block: start from 0"
-     * and "last block: add the bias" paths ran several times slower once both paths had been taken).
+     * The 3×3 micro-kernel: C[co0 + r, q .. q + NR) (r &lt; MR), held at dst[d + r·ldd ..], accumulates
+     * Σ over ci in [ci0, ci1), ky, kx in that order of A[co0 + r, (ci·3 + ky)·3 + kx] ·
+     * src[ci·plane + ky·w2 + kx + q ..]. The three kx taps of a kernel row are unrolled and every
+     * index is linear in the loop counters, so C2 hoists the range checks out of the loop and keeps
+     * all 16 accumulators in registers (a loop over a table of tap offsets, or a kx loop, was 15–20 %
+     * slower; unrolling all nine taps was slower still). The accumulator stores are written out: a
+     * two-vector store helper called eight times made it 6× slower (C2's inlining budget, presumably).
+     * It has no branch outside its loops (a variant with "first block: start from 0" and "last block:
+     * add the bias" paths ran several times slower once both paths had been taken).
      */
-    private static void tile(float[] a, int aOff, float[] src, int[] boff, int k0, int k1, int q, float[] dst, int d,
-                             int ldd) {
+    private static void tile3(float[] a, int aOff, float[] src, int plane, int w2, int ci0, int ci1, int q, float[] dst,
+                              int d, int ldd) {
         FloatVector c00 = FloatVector.fromArray(F, dst, d);
         FloatVector c01 = FloatVector.fromArray(F, dst, d + L);
         FloatVector c10 = FloatVector.fromArray(F, dst, d + ldd);
@@ -181,12 +185,143 @@ final class VectorConvKernels extends ConvKernels {
         FloatVector c61 = FloatVector.fromArray(F, dst, d + 6 * ldd + L);
         FloatVector c70 = FloatVector.fromArray(F, dst, d + 7 * ldd);
         FloatVector c71 = FloatVector.fromArray(F, dst, d + 7 * ldd + L);
-        for (int k = k0; k < k1; k++) {
-            int b = boff[k] + q;
-            FloatVector b0 = FloatVector.fromArray(F, src, b);
-            FloatVector b1 = FloatVector.fromArray(F, src, b + L);
-            int ai = aOff + k * MR;
-            FloatVector w = FloatVector.broadcast(F, a[ai]);
+        FloatVector w;
+        for (int ci = ci0; ci < ci1; ci++) {
+            int sc = ci * plane + q;
+            int ac = aOff + ci * 9 * MR;
+            for (int ky = 0; ky < 3; ky++) {
+                int s = sc + ky * w2;
+                int ai = ac + ky * 3 * MR;
+                {
+                    FloatVector b0 = FloatVector.fromArray(F, src, s);
+                    FloatVector b1 = FloatVector.fromArray(F, src, s + L);
+                    w = FloatVector.broadcast(F, a[ai]);
+                    c00 = w.fma(b0, c00);
+                    c01 = w.fma(b1, c01);
+                    w = FloatVector.broadcast(F, a[ai + 1]);
+                    c10 = w.fma(b0, c10);
+                    c11 = w.fma(b1, c11);
+                    w = FloatVector.broadcast(F, a[ai + 2]);
+                    c20 = w.fma(b0, c20);
+                    c21 = w.fma(b1, c21);
+                    w = FloatVector.broadcast(F, a[ai + 3]);
+                    c30 = w.fma(b0, c30);
+                    c31 = w.fma(b1, c31);
+                    w = FloatVector.broadcast(F, a[ai + 4]);
+                    c40 = w.fma(b0, c40);
+                    c41 = w.fma(b1, c41);
+                    w = FloatVector.broadcast(F, a[ai + 5]);
+                    c50 = w.fma(b0, c50);
+                    c51 = w.fma(b1, c51);
+                    w = FloatVector.broadcast(F, a[ai + 6]);
+                    c60 = w.fma(b0, c60);
+                    c61 = w.fma(b1, c61);
+                    w = FloatVector.broadcast(F, a[ai + 7]);
+                    c70 = w.fma(b0, c70);
+                    c71 = w.fma(b1, c71);
+                }
+                {
+                    FloatVector b0 = FloatVector.fromArray(F, src, s + 1);
+                    FloatVector b1 = FloatVector.fromArray(F, src, s + 1 + L);
+                    w = FloatVector.broadcast(F, a[ai + 8]);
+                    c00 = w.fma(b0, c00);
+                    c01 = w.fma(b1, c01);
+                    w = FloatVector.broadcast(F, a[ai + 8 + 1]);
+                    c10 = w.fma(b0, c10);
+                    c11 = w.fma(b1, c11);
+                    w = FloatVector.broadcast(F, a[ai + 8 + 2]);
+                    c20 = w.fma(b0, c20);
+                    c21 = w.fma(b1, c21);
+                    w = FloatVector.broadcast(F, a[ai + 8 + 3]);
+                    c30 = w.fma(b0, c30);
+                    c31 = w.fma(b1, c31);
+                    w = FloatVector.broadcast(F, a[ai + 8 + 4]);
+                    c40 = w.fma(b0, c40);
+                    c41 = w.fma(b1, c41);
+                    w = FloatVector.broadcast(F, a[ai + 8 + 5]);
+                    c50 = w.fma(b0, c50);
+                    c51 = w.fma(b1, c51);
+                    w = FloatVector.broadcast(F, a[ai + 8 + 6]);
+                    c60 = w.fma(b0, c60);
+                    c61 = w.fma(b1, c61);
+                    w = FloatVector.broadcast(F, a[ai + 8 + 7]);
+                    c70 = w.fma(b0, c70);
+                    c71 = w.fma(b1, c71);
+                }
+                {
+                    FloatVector b0 = FloatVector.fromArray(F, src, s + 2);
+                    FloatVector b1 = FloatVector.fromArray(F, src, s + 2 + L);
+                    w = FloatVector.broadcast(F, a[ai + 16]);
+                    c00 = w.fma(b0, c00);
+                    c01 = w.fma(b1, c01);
+                    w = FloatVector.broadcast(F, a[ai + 16 + 1]);
+                    c10 = w.fma(b0, c10);
+                    c11 = w.fma(b1, c11);
+                    w = FloatVector.broadcast(F, a[ai + 16 + 2]);
+                    c20 = w.fma(b0, c20);
+                    c21 = w.fma(b1, c21);
+                    w = FloatVector.broadcast(F, a[ai + 16 + 3]);
+                    c30 = w.fma(b0, c30);
+                    c31 = w.fma(b1, c31);
+                    w = FloatVector.broadcast(F, a[ai + 16 + 4]);
+                    c40 = w.fma(b0, c40);
+                    c41 = w.fma(b1, c41);
+                    w = FloatVector.broadcast(F, a[ai + 16 + 5]);
+                    c50 = w.fma(b0, c50);
+                    c51 = w.fma(b1, c51);
+                    w = FloatVector.broadcast(F, a[ai + 16 + 6]);
+                    c60 = w.fma(b0, c60);
+                    c61 = w.fma(b1, c61);
+                    w = FloatVector.broadcast(F, a[ai + 16 + 7]);
+                    c70 = w.fma(b0, c70);
+                    c71 = w.fma(b1, c71);
+                }
+            }
+        }
+        c00.intoArray(dst, d);
+        c01.intoArray(dst, d + L);
+        c10.intoArray(dst, d + ldd);
+        c11.intoArray(dst, d + ldd + L);
+        c20.intoArray(dst, d + 2 * ldd);
+        c21.intoArray(dst, d + 2 * ldd + L);
+        c30.intoArray(dst, d + 3 * ldd);
+        c31.intoArray(dst, d + 3 * ldd + L);
+        c40.intoArray(dst, d + 4 * ldd);
+        c41.intoArray(dst, d + 4 * ldd + L);
+        c50.intoArray(dst, d + 5 * ldd);
+        c51.intoArray(dst, d + 5 * ldd + L);
+        c60.intoArray(dst, d + 6 * ldd);
+        c61.intoArray(dst, d + 6 * ldd + L);
+        c70.intoArray(dst, d + 7 * ldd);
+        c71.intoArray(dst, d + 7 * ldd + L);
+    }
+
+    /** The 1×1 micro-kernel: as {@link #tile3} with one tap per input channel (A[co0 + r, ci] · src[ci·plane + q ..]). */
+    private static void tile1(float[] a, int aOff, float[] src, int plane, int ci0, int ci1, int q, float[] dst, int d,
+                              int ldd) {
+        FloatVector c00 = FloatVector.fromArray(F, dst, d);
+        FloatVector c01 = FloatVector.fromArray(F, dst, d + L);
+        FloatVector c10 = FloatVector.fromArray(F, dst, d + ldd);
+        FloatVector c11 = FloatVector.fromArray(F, dst, d + ldd + L);
+        FloatVector c20 = FloatVector.fromArray(F, dst, d + 2 * ldd);
+        FloatVector c21 = FloatVector.fromArray(F, dst, d + 2 * ldd + L);
+        FloatVector c30 = FloatVector.fromArray(F, dst, d + 3 * ldd);
+        FloatVector c31 = FloatVector.fromArray(F, dst, d + 3 * ldd + L);
+        FloatVector c40 = FloatVector.fromArray(F, dst, d + 4 * ldd);
+        FloatVector c41 = FloatVector.fromArray(F, dst, d + 4 * ldd + L);
+        FloatVector c50 = FloatVector.fromArray(F, dst, d + 5 * ldd);
+        FloatVector c51 = FloatVector.fromArray(F, dst, d + 5 * ldd + L);
+        FloatVector c60 = FloatVector.fromArray(F, dst, d + 6 * ldd);
+        FloatVector c61 = FloatVector.fromArray(F, dst, d + 6 * ldd + L);
+        FloatVector c70 = FloatVector.fromArray(F, dst, d + 7 * ldd);
+        FloatVector c71 = FloatVector.fromArray(F, dst, d + 7 * ldd + L);
+        FloatVector w;
+        for (int ci = ci0; ci < ci1; ci++) {
+            int s = ci * plane + q;
+            int ai = aOff + ci * MR;
+            FloatVector b0 = FloatVector.fromArray(F, src, s);
+            FloatVector b1 = FloatVector.fromArray(F, src, s + L);
+            w = FloatVector.broadcast(F, a[ai]);
             c00 = w.fma(b0, c00);
             c01 = w.fma(b1, c01);
             w = FloatVector.broadcast(F, a[ai + 1]);
@@ -211,19 +346,22 @@ final class VectorConvKernels extends ConvKernels {
             c70 = w.fma(b0, c70);
             c71 = w.fma(b1, c71);
         }
-        store(c00, c01, dst, d);
-        store(c10, c11, dst, d + ldd);
-        store(c20, c21, dst, d + 2 * ldd);
-        store(c30, c31, dst, d + 3 * ldd);
-        store(c40, c41, dst, d + 4 * ldd);
-        store(c50, c51, dst, d + 5 * ldd);
-        store(c60, c61, dst, d + 6 * ldd);
-        store(c70, c71, dst, d + 7 * ldd);
-    }
-
-    private static void store(FloatVector v0, FloatVector v1, float[] dst, int d) {
-        v0.intoArray(dst, d);
-        v1.intoArray(dst, d + L);
+        c00.intoArray(dst, d);
+        c01.intoArray(dst, d + L);
+        c10.intoArray(dst, d + ldd);
+        c11.intoArray(dst, d + ldd + L);
+        c20.intoArray(dst, d + 2 * ldd);
+        c21.intoArray(dst, d + 2 * ldd + L);
+        c30.intoArray(dst, d + 3 * ldd);
+        c31.intoArray(dst, d + 3 * ldd + L);
+        c40.intoArray(dst, d + 4 * ldd);
+        c41.intoArray(dst, d + 4 * ldd + L);
+        c50.intoArray(dst, d + 5 * ldd);
+        c51.intoArray(dst, d + 5 * ldd + L);
+        c60.intoArray(dst, d + 6 * ldd);
+        c61.intoArray(dst, d + 6 * ldd + L);
+        c70.intoArray(dst, d + 7 * ldd);
+        c71.intoArray(dst, d + 7 * ldd + L);
     }
 
     // ---------------------------------------------------------------- GroupNorm
