@@ -24,19 +24,22 @@ import jdk.incubator.vector.VectorSpecies;
  * <p><b>Blocking.</b> Micro-tile: MR = 8 output channels × NR = 2 vectors (2L positions), 16 FMA
  * accumulators held in registers over a K range; per k, two B loads and eight broadcasts (each a
  * memory-operand {@code vbroadcastss}) feed 16 FMAs; the micro-kernel walks (ci, ky) in loops and
- * unrolls kx, so all its indices are linear in its loop counters. A task is NB = 4·NR positions × up to MC = 64 output channels (8 panels); inside it, K is cut
- * into blocks of KC_CH = 64 input channels (64·k·k values of k): for each K block, for each panel,
- * for each micro-tile. The panel's K-block slice of A (8·576 floats for 3×3 = 18 KB) stays in L1
- * across the 4 micro-tiles; the task's B block (64 channels × 3 rows × NB positions) stays in L2
- * across the 8 panels. Partial sums live in a scratch C [panels·MR, positions] (zeros at first) and
- * are reloaded by the next K block; this does not change the result: every output is one chain of
- * FMAs over k = 0 .. K−1 in order, and the bias is added when C is copied out without its junk
- * columns. Tasks (position block, channel group) are fixed by the shapes, not by the thread count,
- * so results are bit-identical for any number of threads. Measured on AVX-512 (32 registers), one
- * thread, the 3×3 shapes of VQ-16 (thread CPU time): 8 × 2 vectors ≈ 110–120 GFLOP/s (≈ 70 % of a
- * core's FMA peak), 12 × 2 the same within noise (but it pads 128 channels to 132); in wall time on
- * the loaded machine 8 × 3, 4 × 4 and 4 × 3 were 10–15 % and 6 × 4 40 % slower than 8 × 2. K blocks
- * of 16–128 channels, 2–8 micro-tiles and 4–16 panels per task were within ±5 % of each other.
+ * unrolls kx, so all its indices are linear in its loop counters. A task is NB = 4·NR positions × up
+ * to MC = 64 output channels (8 panels); inside it, K is cut into blocks of KC_CH = 64 input
+ * channels (64·k·k values of k): for each K block, for each panel, for each micro-tile. The panel's
+ * K-block slice of A (8·576 floats for 3×3 = 18 KB) stays in L1 across the 4 micro-tiles; the
+ * task's B block (64 channels × 3 rows × NB positions) stays in L2 across the 8 panels. Partial sums
+ * live in the task's own C block [MC, NB] (32 KB, zeroed per task, in cache; no image-sized scratch)
+ * and are reloaded by the next K block; this does not change the result: every output is one chain
+ * of FMAs over k = 0 .. K−1 in order, and the bias is added when the task copies its C block into
+ * the output without the junk columns. Tasks (position block, channel group) are fixed by the
+ * shapes, not by the thread count, so results are bit-identical for any number of threads.
+ *
+ * <p><b>Measured</b> on AVX-512 (32 registers), one thread, the 3×3 shapes of VQ-16 (thread CPU
+ * time): 8 × 2 vectors ≈ 110–120 GFLOP/s (≈ 70 % of a core's FMA peak), 12 × 2 the same within noise
+ * (but it pads 128 channels to 132); in wall time on the loaded machine 8 × 3, 4 × 4 and 4 × 3 were
+ * 10–15 % and 6 × 4 40 % slower than 8 × 2. K blocks of 16–128 channels, 2–8 micro-tiles and 4–16
+ * panels per task were within ±5 % of each other.
  */
 final class VectorConvKernels extends ConvKernels {
     private static final VectorSpecies<Float> F = VectorKernels.F;
@@ -86,44 +89,45 @@ final class VectorConvKernels extends ConvKernels {
         final float[] src = source(pool, in, cin, h, w, oh, ow, ks, upsample, w2, plane, srcLen);
         final int panels = (cout + MR - 1) / MR;
         final int groups = (panels + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
-        final boolean direct = pr == oh * ow && panels * MR == cout;  // dst can be out itself
-        final float[] dst = direct ? out : new float[panels * MR * pr];
-        if (direct) {
-            Arrays.fill(out, 0f);
-        }
         final float[] a = p.weights();
         final float[] bias = p.bias();
         pool.range(blocks * groups, (from, to) -> {
+            float[] c = new float[PANELS_PER_TASK * MR * NB];  // the task's C block [channels, NB], row stride NB
             for (int t = from; t < to; t++) {
                 int p0 = (t / groups) * NB;
                 int p1 = Math.min(pr, p0 + NB);
                 int g = t % groups;
-                int panel1 = Math.min(panels, (g + 1) * PANELS_PER_TASK);
+                int panel0 = g * PANELS_PER_TASK;
+                int panel1 = Math.min(panels, panel0 + PANELS_PER_TASK);
+                Arrays.fill(c, 0, (panel1 - panel0) * MR * NB, 0f);
                 for (int ci0 = 0; ci0 < cin; ci0 += KC_CH) {
                     int ci1 = Math.min(cin, ci0 + KC_CH);
-                    for (int panel = g * PANELS_PER_TASK; panel < panel1; panel++) {
+                    for (int panel = panel0; panel < panel1; panel++) {
                         int aOff = panel * kDim * MR;
-                        int row = panel * MR * pr;
+                        int row = (panel - panel0) * MR * NB - p0;
                         for (int q = p0; q < p1; q += NR) {
                             if (ks == 3) {
-                                tile3(a, aOff, src, plane, w2, ci0, ci1, q, dst, row + q, pr);
+                                tile3(a, aOff, src, plane, w2, ci0, ci1, q, c, row + q, NB);
                             } else {
-                                tile1(a, aOff, src, plane, ci0, ci1, q, dst, row + q, pr);
+                                tile1(a, aOff, src, plane, ci0, ci1, q, c, row + q, NB);
                             }
                         }
                     }
                 }
-            }
-        });
-        // + bias, dropping the junk columns and padded channels: dst [panels·MR, pr] (row stride w2) → out [cout, oh, ow]
-        pool.range(cout, (from, to) -> {
-            for (int co = from; co < to; co++) {
-                float b = bias[co];
-                for (int y = 0; y < oh; y++) {
-                    int s = co * pr + y * w2;
-                    int o = (co * oh + y) * ow;
-                    for (int x = 0; x < ow; x++) {
-                        out[o + x] = dst[s + x] + b;
+                // + bias into out [cout, oh, ow], dropping junk columns (x ≥ ow), positions past oh·w2 and padded channels
+                int pEnd = Math.min(p1, positions);
+                for (int co = panel0 * MR; co < Math.min(cout, panel1 * MR); co++) {
+                    float b = bias[co];
+                    int cRow = (co - panel0 * MR) * NB - p0;
+                    for (int q = p0; q < pEnd; ) {
+                        int y = q / w2;
+                        int x = q - y * w2;
+                        int run = Math.min(pEnd - q, w2 - x);      // to the end of this padded row
+                        int o = (co * oh + y) * ow;
+                        for (int i = x; i < Math.min(ow, x + run); i++) {
+                            out[o + i] = c[cRow + q + (i - x)] + b;
+                        }
+                        q += run;
                     }
                 }
             }
