@@ -2,6 +2,8 @@ package io.tessera.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +48,39 @@ class ConvKernelsTest {
                 }
             }
         }
+    }
+
+    @Test
+    void winogradMatchesScalar() {
+        // {cout, cin, h, w, upsample}: channels off the MR = 8 panels; 272 tiles (the last task short);
+        // a tile grid 17 wide; the upsampled input; a 16-channel output (the smallest Winograd takes)
+        int[][] shapes = {{20, 70, 32, 34, 0}, {16, 9, 16, 17, 1}, {33, 5, 34, 32, 0}};
+        for (int[] s : shapes) {
+            int cout = s[0];
+            int cin = s[1];
+            int h = s[2];
+            int wd = s[3];
+            boolean up = s[4] == 1;
+            int f = up ? 2 : 1;
+            assertTrue(VectorConvKernels.winograd(3, cout, h * f, wd * f), "shape takes the Winograd path");
+            float[] in = TestTensors.gaussian(cin * 13L + h, cin * h * wd);
+            float[] bias = TestTensors.gaussian(cout + 1, cout);
+            float[] w = TestTensors.gaussian(cout * 5L + cin, cout * cin * 9);
+            float[] expected = conv(scalar, 1, w, bias, cout, cin, 3, in, h, wd, up);
+            float[] actual = conv(vector, 1, w, bias, cout, cin, 3, in, h, wd, up);
+            String what = cout + "×" + cin + " " + h + "×" + wd + (up ? " up" : "");
+            float tol = 1e-5f * cin * 9;
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], tol * Math.max(1f, Math.abs(expected[i])), what + " index " + i);
+            }
+            assertArrayEquals(actual, conv(vector, 2, w, bias, cout, cin, 3, in, h, wd, up), what + ", 2 threads");
+            assertArrayEquals(actual, conv(vector, 3, w, bias, cout, cin, 3, in, h, wd, up), what + ", 3 threads");
+        }
+        // below the thresholds the direct GEMM runs
+        assertFalse(VectorConvKernels.winograd(3, 3, 256, 256), "conv_out (3 channels)");
+        assertFalse(VectorConvKernels.winograd(3, 512, 16, 16), "16×16");
+        assertFalse(VectorConvKernels.winograd(3, 64, 33, 64), "odd height");
+        assertFalse(VectorConvKernels.winograd(1, 64, 64, 64), "1×1");
     }
 
     @Test
