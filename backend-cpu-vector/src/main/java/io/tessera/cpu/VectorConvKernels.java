@@ -140,17 +140,18 @@ final class VectorConvKernels extends ConvKernels {
 
     // ---------------------------------------------------------------- Winograd F(2×2, 3×3)
 
-    /** 2×2 output tiles per Winograd task (two micro-tiles of NR). */
-    private static final int WNB = 2 * NR;
-    /** Winograd needs at least this many 2×2 output tiles (32×32 pixels; smaller images run the direct GEMM). */
-    private static final int WINOGRAD_MIN_TILES = 4 * WNB;
+    /** 2×2 output tiles per Winograd task (one micro-tile; 64 and 128 were 3–10 % slower). */
+    private static final int WNB = NR;
+    /** Winograd needs at least this many 2×2 output tiles (two tasks: 16×16 pixels; smaller runs the direct GEMM). */
+    private static final int WINOGRAD_MIN_TILES = 2 * WNB;
     /** ... and at least this many output channels (its input transform is paid once for all of them). */
     private static final int WINOGRAD_MIN_COUT = 2 * MR;
 
     /**
-     * Whether a conv runs as Winograd F(2×2, 3×3): 3×3, even output sides, ≥ 256 tiles, ≥ 16 output
-     * channels. Measured, one thread: 128→128 at 256² 173 → 150 ms, 256→256 at 64² 41 → 30 ms,
-     * 256→256 at 32² 10.4 → 7.5 ms; 512→512 at 16² (one task) and 3←128 (conv_out) were slower.
+     * Whether a conv runs as Winograd F(2×2, 3×3): 3×3, even output sides, ≥ 64 tiles, ≥ 16 output
+     * channels. Measured against the direct GEMM, one thread, thread CPU time: 128→128 at 256²
+     * 173 → 129 ms, 256→256 at 64² 41 → 24 ms, 512→512 at 16² 11.0 → 6.4 ms; 3←128 (conv_out) was
+     * slower (the input transform is paid for 3 outputs).
      */
     static boolean winograd(int ks, int cout, int oh, int ow) {
         return ks == 3 && oh % 2 == 0 && ow % 2 == 0 && (oh / 2) * (ow / 2) >= WINOGRAD_MIN_TILES
@@ -210,8 +211,10 @@ final class VectorConvKernels extends ConvKernels {
      * (the 1×1 micro-kernel {@link #tile1}), and the tile is Aᵀ·M·A + bias, with
      * Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]] and Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]].
      * 2.25× fewer multiplies than the direct conv; a task is WNB consecutive tiles (row-major over the
-     * tile grid) × all output channels, its V block [cin, 16, WNB] built once and kept in L2. Each
-     * output is the same sequence of operations whatever thread runs its task.
+     * tile grid) × all output channels: its V block [16, cin, WNB] is built once, then for each ξ
+     * (V_ξ in L1, 16 KB at 128 channels) for each panel the GEMM accumulates into the task's M block
+     * [cout, 16, WNB] (L2), then the output transform. Each output is the same sequence of operations
+     * whatever thread runs its task.
      */
     private void winograd(Parallel pool, Packed p, float[] src, int oh, int ow, int w2, int plane, float[] out) {
         final int cin = p.cin();
@@ -221,11 +224,13 @@ final class VectorConvKernels extends ConvKernels {
         final float[] bias = p.bias();
         final int tw = ow / 2;
         final int nt = (oh / 2) * tw;
-        final int vPlane = 16 * WNB;     // V block [ci][ξ][WNB]: channel stride (tile1's plane)
-        final int mRow = 16 * WNB;       // M block of one panel [MR][ξ][WNB]: row stride (tile1's ldd)
+        // V block [ξ][ci][WNB]: one V_ξ (cin·WNB floats, 16 KB at 128 channels) stays in L1 across the
+        // panels; M block [cout][ξ][WNB]. Strides padded by one vector (no 4 KB-multiple strides).
+        final int vXi = cin * WNB + L;
+        final int mRow = 16 * WNB + L;
         pool.range((nt + WNB - 1) / WNB, (from, to) -> {
-            float[] v = new float[cin * vPlane];
-            float[] m = new float[MR * mRow];
+            float[] v = new float[16 * vXi];
+            float[] m = new float[panels * MR * mRow];
             for (int blk = from; blk < to; blk++) {
                 int t0 = blk * WNB;
                 int n = Math.min(WNB, nt - t0);
@@ -237,24 +242,23 @@ final class VectorConvKernels extends ConvKernels {
                         int t = t0 + j;
                         int ty = t / tw;
                         int s = ci * plane + 2 * ty * w2 + 2 * (t - ty * tw);
-                        inputTile(src, s, w2, v, ci * vPlane + j, WNB);
+                        inputTile(src, s, w2, v, ci * WNB + j, vXi);
                     }
                 }
-                for (int panel = 0; panel < panels; panel++) {
-                    Arrays.fill(m, 0f);
-                    for (int xi = 0; xi < 16; xi++) {
+                Arrays.fill(m, 0f);
+                for (int xi = 0; xi < 16; xi++) {
+                    for (int panel = 0; panel < panels; panel++) {
                         int aOff = (xi * panels + panel) * cin * MR;
                         for (int q = 0; q < n; q += NR) {
-                            tile1(u, aOff, v, vPlane, 0, cin, xi * WNB + q, m, xi * WNB + q, mRow);
+                            tile1(u, aOff, v, WNB, 0, cin, xi * vXi + q, m, panel * MR * mRow + xi * WNB + q, mRow);
                         }
                     }
-                    for (int r = 0; r < MR && panel * MR + r < cout; r++) {
-                        int co = panel * MR + r;
-                        for (int j = 0; j < n; j++) {
-                            int t = t0 + j;
-                            int ty = t / tw;
-                            outputTile(m, r * mRow + j, WNB, bias[co], out, (co * oh + 2 * ty) * ow + 2 * (t - ty * tw), ow);
-                        }
+                }
+                for (int co = 0; co < cout; co++) {
+                    for (int j = 0; j < n; j++) {
+                        int t = t0 + j;
+                        int ty = t / tw;
+                        outputTile(m, co * mRow + j, WNB, bias[co], out, (co * oh + 2 * ty) * ow + 2 * (t - ty * tw), ow);
                     }
                 }
             }
