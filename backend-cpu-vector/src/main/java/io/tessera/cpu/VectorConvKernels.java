@@ -3,6 +3,7 @@ package io.tessera.cpu;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -87,7 +88,7 @@ final class VectorConvKernels extends ConvKernels {
         final int maxOff = ks == 3 ? 2 * w2 + 2 : 0;
         final int srcLen = Math.max(cin * plane, (cin - 1) * plane + pr + maxOff);
         final float[] src = source(pool, in, cin, h, w, oh, ow, ks, upsample, w2, plane, srcLen);
-        if (winograd(ks, cout, oh, ow)) {
+        if (winograd(ks, cin, cout, oh, ow)) {
             winograd(pool, p, src, oh, ow, w2, plane, out);
             return;
         }
@@ -146,16 +147,22 @@ final class VectorConvKernels extends ConvKernels {
     private static final int WINOGRAD_MIN_TILES = 2 * WNB;
     /** ... and at least this many output channels (its input transform is paid once for all of them). */
     private static final int WINOGRAD_MIN_COUT = 2 * MR;
+    /**
+     * ... and at most this many weights cin·cout: the transformed weights (16 per (co, ci), 16/9 of the
+     * conv's) are kept per session; VQ-16's 512→512 convs (16 MB each, 11 of them at 16² and 32²) run
+     * the direct GEMM, the rest take ≈ 74 MB of heap.
+     */
+    private static final int WINOGRAD_MAX_WEIGHTS = 256 * 512;
 
     /**
      * Whether a conv runs as Winograd F(2×2, 3×3): 3×3, even output sides, ≥ 64 tiles, ≥ 16 output
-     * channels. Measured against the direct GEMM, one thread, thread CPU time: 128→128 at 256²
+     * channels, cin·cout ≤ 256·512. Measured against the direct GEMM, one thread, thread CPU time: 128→128 at 256²
      * 173 → 129 ms, 256→256 at 64² 41 → 24 ms, 512→512 at 16² 11.0 → 6.4 ms; 3←128 (conv_out) was
      * slower (the input transform is paid for 3 outputs).
      */
-    static boolean winograd(int ks, int cout, int oh, int ow) {
+    static boolean winograd(int ks, int cin, int cout, int oh, int ow) {
         return ks == 3 && oh % 2 == 0 && ow % 2 == 0 && (oh / 2) * (ow / 2) >= WINOGRAD_MIN_TILES
-                && cout >= WINOGRAD_MIN_COUT;
+                && cout >= WINOGRAD_MIN_COUT && (long) cin * cout <= WINOGRAD_MAX_WEIGHTS;
     }
     /** Transformed weights per packed conv, made on first use (only convs that run as Winograd get them). */
     private final java.util.Map<Packed, float[]> winogradWeights = new java.util.IdentityHashMap<>();
@@ -228,6 +235,9 @@ final class VectorConvKernels extends ConvKernels {
         // panels; M block [cout][ξ][WNB]. Strides padded by one vector (no 4 KB-multiple strides).
         final int vXi = cin * WNB + L;
         final int mRow = 16 * WNB + L;
+        // L consecutive tiles of a task lie in one tile row when the tile grid's width is a multiple of L
+        // (tasks start at multiples of WNB = 2L): then the transforms run L tiles per vector
+        final boolean lanes = tw % L == 0;
         pool.range((nt + WNB - 1) / WNB, (from, to) -> {
             float[] v = new float[16 * vXi];
             float[] m = new float[panels * MR * mRow];
@@ -238,11 +248,17 @@ final class VectorConvKernels extends ConvKernels {
                     Arrays.fill(v, 0f);
                 }
                 for (int ci = 0; ci < cin; ci++) {
-                    for (int j = 0; j < n; j++) {
+                    for (int j = 0; j < n; ) {
                         int t = t0 + j;
                         int ty = t / tw;
                         int s = ci * plane + 2 * ty * w2 + 2 * (t - ty * tw);
-                        inputTile(src, s, w2, v, ci * WNB + j, vXi);
+                        if (lanes && j + L <= n) {  // L tiles of one tile row
+                            inputTiles(src, s, w2, v, ci * WNB + j, vXi);
+                            j += L;
+                        } else {
+                            inputTile(src, s, w2, v, ci * WNB + j, vXi);
+                            j++;
+                        }
                     }
                 }
                 Arrays.fill(m, 0f);
@@ -255,10 +271,17 @@ final class VectorConvKernels extends ConvKernels {
                     }
                 }
                 for (int co = 0; co < cout; co++) {
-                    for (int j = 0; j < n; j++) {
+                    for (int j = 0; j < n; ) {
                         int t = t0 + j;
                         int ty = t / tw;
-                        outputTile(m, co * mRow + j, WNB, bias[co], out, (co * oh + 2 * ty) * ow + 2 * (t - ty * tw), ow);
+                        int d = (co * oh + 2 * ty) * ow + 2 * (t - ty * tw);
+                        if (lanes && j + L <= n) {
+                            outputTiles(m, co * mRow + j, WNB, bias[co], out, d, ow);
+                            j += L;
+                        } else {
+                            outputTile(m, co * mRow + j, WNB, bias[co], out, d, ow);
+                            j++;
+                        }
                     }
                 }
             }
@@ -317,6 +340,120 @@ final class VectorConvKernels extends ConvKernels {
         v[o + 13 * stride] = r31 + r32;
         v[o + 14 * stride] = r32 - r31;
         v[o + 15 * stride] = r31 - r33;
+    }
+
+    /** Even lanes of (a, b) → lanes 0 .. L−1 ("x = 2t"); odd lanes ("x = 2t + 1"). */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(F, i -> i < L / 2 ? 2 * i : 2 * i - 2 * L);
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(F, i -> i < L / 2 ? 2 * i + 1 : 2 * i + 1 - 2 * L);
+    /** Interleave (a, b): a0 b0 a1 b1 .. of the low halves; of the high halves. */
+    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(F, i -> i % 2 == 0 ? i / 2 : i / 2 - L);
+    private static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(F, i -> i % 2 == 0 ? L / 2 + i / 2 : L / 2 + i / 2 - L);
+
+    /**
+     * {@link #inputTile} for the L tiles whose patches start at src[s + 2t] (t &lt; L, one tile row),
+     * lane t to v[o + t + ξ·stride]: the same operations in the same order, one tile per lane.
+     */
+    private static void inputTiles(float[] src, int s, int w2, float[] v, int o, int stride) {
+        FloatVector a0 = FloatVector.fromArray(F, src, s);
+        FloatVector b0 = FloatVector.fromArray(F, src, s + L);
+        FloatVector c0 = FloatVector.fromArray(F, src, s + 2);
+        FloatVector e0 = FloatVector.fromArray(F, src, s + 2 + L);
+        FloatVector d00 = a0.rearrange(EVEN, b0);
+        FloatVector d01 = a0.rearrange(ODD, b0);
+        FloatVector d02 = c0.rearrange(EVEN, e0);
+        FloatVector d03 = c0.rearrange(ODD, e0);
+        FloatVector a1 = FloatVector.fromArray(F, src, s + w2);
+        FloatVector b1 = FloatVector.fromArray(F, src, s + w2 + L);
+        FloatVector c1 = FloatVector.fromArray(F, src, s + w2 + 2);
+        FloatVector e1 = FloatVector.fromArray(F, src, s + w2 + 2 + L);
+        FloatVector d10 = a1.rearrange(EVEN, b1);
+        FloatVector d11 = a1.rearrange(ODD, b1);
+        FloatVector d12 = c1.rearrange(EVEN, e1);
+        FloatVector d13 = c1.rearrange(ODD, e1);
+        FloatVector a2 = FloatVector.fromArray(F, src, s + 2 * w2);
+        FloatVector b2 = FloatVector.fromArray(F, src, s + 2 * w2 + L);
+        FloatVector c2 = FloatVector.fromArray(F, src, s + 2 * w2 + 2);
+        FloatVector e2 = FloatVector.fromArray(F, src, s + 2 * w2 + 2 + L);
+        FloatVector d20 = a2.rearrange(EVEN, b2);
+        FloatVector d21 = a2.rearrange(ODD, b2);
+        FloatVector d22 = c2.rearrange(EVEN, e2);
+        FloatVector d23 = c2.rearrange(ODD, e2);
+        FloatVector a3 = FloatVector.fromArray(F, src, s + 3 * w2);
+        FloatVector b3 = FloatVector.fromArray(F, src, s + 3 * w2 + L);
+        FloatVector c3 = FloatVector.fromArray(F, src, s + 3 * w2 + 2);
+        FloatVector e3 = FloatVector.fromArray(F, src, s + 3 * w2 + 2 + L);
+        FloatVector d30 = a3.rearrange(EVEN, b3);
+        FloatVector d31 = a3.rearrange(ODD, b3);
+        FloatVector d32 = c3.rearrange(EVEN, e3);
+        FloatVector d33 = c3.rearrange(ODD, e3);
+        FloatVector r00 = d00.sub(d20);
+        FloatVector r10 = d10.add(d20);
+        FloatVector r20 = d20.sub(d10);
+        FloatVector r30 = d10.sub(d30);
+        FloatVector r01 = d01.sub(d21);
+        FloatVector r11 = d11.add(d21);
+        FloatVector r21 = d21.sub(d11);
+        FloatVector r31 = d11.sub(d31);
+        FloatVector r02 = d02.sub(d22);
+        FloatVector r12 = d12.add(d22);
+        FloatVector r22 = d22.sub(d12);
+        FloatVector r32 = d12.sub(d32);
+        FloatVector r03 = d03.sub(d23);
+        FloatVector r13 = d13.add(d23);
+        FloatVector r23 = d23.sub(d13);
+        FloatVector r33 = d13.sub(d33);
+        r00.sub(r02).intoArray(v, o);
+        r01.add(r02).intoArray(v, o + stride);
+        r02.sub(r01).intoArray(v, o + 2 * stride);
+        r01.sub(r03).intoArray(v, o + 3 * stride);
+        r10.sub(r12).intoArray(v, o + 4 * stride);
+        r11.add(r12).intoArray(v, o + 5 * stride);
+        r12.sub(r11).intoArray(v, o + 6 * stride);
+        r11.sub(r13).intoArray(v, o + 7 * stride);
+        r20.sub(r22).intoArray(v, o + 8 * stride);
+        r21.add(r22).intoArray(v, o + 9 * stride);
+        r22.sub(r21).intoArray(v, o + 10 * stride);
+        r21.sub(r23).intoArray(v, o + 11 * stride);
+        r30.sub(r32).intoArray(v, o + 12 * stride);
+        r31.add(r32).intoArray(v, o + 13 * stride);
+        r32.sub(r31).intoArray(v, o + 14 * stride);
+        r31.sub(r33).intoArray(v, o + 15 * stride);
+    }
+
+    /** {@link #outputTile} for L tiles of one tile row (m[o + t ..], out from d + 2t), one tile per lane. */
+    private static void outputTiles(float[] m, int o, int stride, float b, float[] out, int d, int ow) {
+        FloatVector m00 = FloatVector.fromArray(F, m, o);
+        FloatVector m01 = FloatVector.fromArray(F, m, o + stride);
+        FloatVector m02 = FloatVector.fromArray(F, m, o + 2 * stride);
+        FloatVector m03 = FloatVector.fromArray(F, m, o + 3 * stride);
+        FloatVector m10 = FloatVector.fromArray(F, m, o + 4 * stride);
+        FloatVector m11 = FloatVector.fromArray(F, m, o + 5 * stride);
+        FloatVector m12 = FloatVector.fromArray(F, m, o + 6 * stride);
+        FloatVector m13 = FloatVector.fromArray(F, m, o + 7 * stride);
+        FloatVector m20 = FloatVector.fromArray(F, m, o + 8 * stride);
+        FloatVector m21 = FloatVector.fromArray(F, m, o + 9 * stride);
+        FloatVector m22 = FloatVector.fromArray(F, m, o + 10 * stride);
+        FloatVector m23 = FloatVector.fromArray(F, m, o + 11 * stride);
+        FloatVector m30 = FloatVector.fromArray(F, m, o + 12 * stride);
+        FloatVector m31 = FloatVector.fromArray(F, m, o + 13 * stride);
+        FloatVector m32 = FloatVector.fromArray(F, m, o + 14 * stride);
+        FloatVector m33 = FloatVector.fromArray(F, m, o + 15 * stride);
+        FloatVector s0 = m00.add(m10).add(m20);
+        FloatVector t0 = m10.sub(m20).sub(m30);
+        FloatVector s1 = m01.add(m11).add(m21);
+        FloatVector t1 = m11.sub(m21).sub(m31);
+        FloatVector s2 = m02.add(m12).add(m22);
+        FloatVector t2 = m12.sub(m22).sub(m32);
+        FloatVector s3 = m03.add(m13).add(m23);
+        FloatVector t3 = m13.sub(m23).sub(m33);
+        FloatVector y00 = s0.add(s1).add(s2).add(b);
+        FloatVector y01 = s1.sub(s2).sub(s3).add(b);
+        FloatVector y10 = t0.add(t1).add(t2).add(b);
+        FloatVector y11 = t1.sub(t2).sub(t3).add(b);
+        y00.rearrange(ZIP_LO, y01).intoArray(out, d);
+        y00.rearrange(ZIP_HI, y01).intoArray(out, d + L);
+        y10.rearrange(ZIP_LO, y11).intoArray(out, d + ow);
+        y10.rearrange(ZIP_HI, y11).intoArray(out, d + ow + L);
     }
 
     /** out[d ..] (row stride ow) = Aᵀ·M·A + b of the 4×4 M[i][j] = m[o + (4i + j)·stride]. */

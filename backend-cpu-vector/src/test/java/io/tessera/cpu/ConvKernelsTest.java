@@ -62,7 +62,7 @@ class ConvKernelsTest {
             int wd = s[3];
             boolean up = s[4] == 1;
             int f = up ? 2 : 1;
-            assertTrue(VectorConvKernels.winograd(3, cout, h * f, wd * f), "shape takes the Winograd path");
+            assertTrue(VectorConvKernels.winograd(3, cin, cout, h * f, wd * f), "shape takes the Winograd path");
             float[] in = TestTensors.gaussian(cin * 13L + h, cin * h * wd);
             float[] bias = TestTensors.gaussian(cout + 1, cout);
             float[] w = TestTensors.gaussian(cout * 5L + cin, cout * cin * 9);
@@ -77,10 +77,12 @@ class ConvKernelsTest {
             assertArrayEquals(actual, conv(vector, 3, w, bias, cout, cin, 3, in, h, wd, up), what + ", 3 threads");
         }
         // below the thresholds the direct GEMM runs
-        assertFalse(VectorConvKernels.winograd(3, 3, 256, 256), "conv_out (3 channels)");
-        assertFalse(VectorConvKernels.winograd(3, 512, 8, 8), "8×8");
-        assertFalse(VectorConvKernels.winograd(3, 64, 33, 64), "odd height");
-        assertFalse(VectorConvKernels.winograd(1, 64, 64, 64), "1×1");
+        assertFalse(VectorConvKernels.winograd(3, 128, 3, 256, 256), "conv_out (3 channels)");
+        assertFalse(VectorConvKernels.winograd(3, 256, 256, 8, 8), "8×8");
+        assertFalse(VectorConvKernels.winograd(3, 64, 64, 33, 64), "odd height");
+        assertFalse(VectorConvKernels.winograd(1, 64, 64, 64, 64), "1×1");
+        assertFalse(VectorConvKernels.winograd(3, 512, 512, 32, 32), "512×512 weights (kept direct: memory)");
+        assertTrue(VectorConvKernels.winograd(3, 512, 256, 32, 32), "512→256");
     }
 
     @Test
