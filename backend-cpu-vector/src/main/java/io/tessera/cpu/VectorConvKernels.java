@@ -73,6 +73,34 @@ final class VectorConvKernels extends ConvKernels {
 
     @Override
     void conv(Parallel pool, Packed p, float[] in, int h, int w, boolean upsample, float[] out) {
+        conv(pool, p, in, h, w, upsample, out, null, null, false);
+    }
+
+    /**
+     * GroupNorm statistics per group (as {@link #groupNorm}) into per-channel scale and shift, then the
+     * conv reads in[c]·scale[c] + shift[c] (then swish) while it builds its padded source: the
+     * normalised image is never stored. The same float operations as groupNorm then conv, so the same
+     * bits.
+     */
+    @Override
+    void normConv(Parallel pool, Packed p, float[] in, int h, int w, boolean upsample, float[] out, int groups,
+                  float[] gamma, float[] beta, float eps, boolean swish) {
+        int cin = p.cin();
+        int hw = h * w;
+        float[] scale = new float[cin];
+        float[] shift = new float[cin];
+        pool.range(groups, (from, to) -> {
+            float[] scratch = new float[L];
+            for (int g = from; g < to; g++) {
+                affine(in, cin, hw, groups, gamma, beta, eps, g, scale, shift, scratch);
+            }
+        });
+        conv(pool, p, in, h, w, upsample, out, scale, shift, swish);
+    }
+
+    /** The conv; when {@code scale} is not null its input is in·scale + shift (then swish), per channel. */
+    private void conv(Parallel pool, Packed p, float[] in, int h, int w, boolean upsample, float[] out, float[] scale,
+                      float[] shift, boolean swish) {
         final int ks = p.ks();
         final int cin = p.cin();
         final int cout = p.cout();
@@ -87,7 +115,7 @@ final class VectorConvKernels extends ConvKernels {
         final int kDim = cin * ks * ks;
         final int maxOff = ks == 3 ? 2 * w2 + 2 : 0;
         final int srcLen = Math.max(cin * plane, (cin - 1) * plane + pr + maxOff);
-        final float[] src = source(pool, in, cin, h, w, oh, ow, ks, upsample, w2, plane, srcLen);
+        final float[] src = source(pool, in, cin, h, w, oh, ow, ks, upsample, w2, plane, srcLen, scale, shift, swish);
         if (winograd(ks, cin, cout, oh, ow)) {
             winograd(pool, p, src, oh, ow, w2, plane, out);
             return;
@@ -488,16 +516,27 @@ final class VectorConvKernels extends ConvKernels {
         out[d + ow + 1] = t1 - t2 - t3 + b;
     }
 
-    /** The B source: in itself (1×1, long enough), else a zero-padded (and maybe upsampled) copy. */
+    /**
+     * The B source: in itself (1×1, long enough, no input affine), else a zero-padded (and maybe
+     * upsampled, maybe normalised: in·scale + shift, then swish, per channel) copy.
+     */
     private static float[] source(Parallel pool, float[] in, int cin, int h, int w, int oh, int ow, int ks,
-                                  boolean upsample, int w2, int plane, int srcLen) {
-        if (ks == 1 && !upsample) {
+                                  boolean upsample, int w2, int plane, int srcLen, float[] scale, float[] shift,
+                                  boolean swish) {
+        if (ks == 1 && !upsample && scale == null) {
             return in.length >= srcLen ? in : Arrays.copyOf(in, srcLen);
         }
         float[] src = new float[srcLen];
         int pad = ks / 2;
         pool.range(cin, (from, to) -> {
             for (int ci = from; ci < to; ci++) {
+                if (scale != null && !upsample) {
+                    for (int y = 0; y < oh; y++) {
+                        affineRow(in, (ci * h + y) * w, src, ci * plane + (y + pad) * w2 + pad, ow, scale[ci], shift[ci],
+                                swish);
+                    }
+                    continue;
+                }
                 for (int y = 0; y < oh; y++) {
                     int row = ci * plane + (y + pad) * w2 + pad;
                     if (!upsample) {
@@ -509,9 +548,30 @@ final class VectorConvKernels extends ConvKernels {
                         }
                     }
                 }
+                if (scale != null) {  // upsampled: normalise the copied rows in place
+                    for (int y = 0; y < oh; y++) {
+                        int row = ci * plane + (y + pad) * w2 + pad;
+                        affineRow(src, row, src, row, ow, scale[ci], shift[ci], swish);
+                    }
+                }
             }
         });
         return src;
+    }
+
+    /** out[d + i] = x[s + i]·scale + shift (then swish) for i &lt; n: groupNorm's per-element operations. */
+    private static void affineRow(float[] x, int s, float[] out, int d, int n, float scale, float shift, boolean swish) {
+        FloatVector vs = FloatVector.broadcast(F, scale);
+        FloatVector vb = FloatVector.broadcast(F, shift);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, s + i).mul(vs).add(vb);
+            (swish ? silu(v) : v).intoArray(out, d + i);
+        }
+        for (; i < n; i++) {
+            float v = x[s + i] * scale + shift;
+            out[d + i] = swish ? siluScalar(v) : v;
+        }
     }
 
     /**
@@ -739,28 +799,28 @@ final class VectorConvKernels extends ConvKernels {
                    boolean swish, int gFrom, int gTo) {
         int cpg = channels / groups;
         float[] scratch = new float[L];
+        float[] scale = new float[channels];
+        float[] shift = new float[channels];
         for (int g = gFrom; g < gTo; g++) {
-            int start = g * cpg * hw;
-            int count = cpg * hw;
-            double mean = sum(x, start, count, 0f, false, scratch) / count;
-            double sq = sum(x, start, count, (float) mean, true, scratch);
-            double rstd = 1.0 / Math.sqrt(sq / count + eps);
+            affine(x, channels, hw, groups, gamma, beta, eps, g, scale, shift, scratch);
             for (int c = g * cpg; c < (g + 1) * cpg; c++) {
-                float scale = (float) (rstd * gamma[c]);
-                float shift = (float) (beta[c] - rstd * gamma[c] * mean);
-                FloatVector vs = FloatVector.broadcast(F, scale);
-                FloatVector vb = FloatVector.broadcast(F, shift);
-                int o = c * hw;
-                int i = 0;
-                for (; i + L <= hw; i += L) {
-                    FloatVector v = FloatVector.fromArray(F, x, o + i).mul(vs).add(vb);
-                    (swish ? silu(v) : v).intoArray(out, o + i);
-                }
-                for (; i < hw; i++) {
-                    float v = x[o + i] * scale + shift;
-                    out[o + i] = swish ? siluScalar(v) : v;
-                }
+                affineRow(x, c * hw, out, c * hw, hw, scale[c], shift[c], swish);
             }
+        }
+    }
+
+    /** Group g's statistics as per-channel scale = rstd·γ and shift = β − rstd·γ·mean (formed in double). */
+    private static void affine(float[] x, int channels, int hw, int groups, float[] gamma, float[] beta, float eps, int g,
+                               float[] scale, float[] shift, float[] scratch) {
+        int cpg = channels / groups;
+        int start = g * cpg * hw;
+        int count = cpg * hw;
+        double mean = sum(x, start, count, 0f, false, scratch) / count;
+        double sq = sum(x, start, count, (float) mean, true, scratch);
+        double rstd = 1.0 / Math.sqrt(sq / count + eps);
+        for (int c = g * cpg; c < (g + 1) * cpg; c++) {
+            scale[c] = (float) (rstd * gamma[c]);
+            shift[c] = (float) (beta[c] - rstd * gamma[c] * mean);
         }
     }
 

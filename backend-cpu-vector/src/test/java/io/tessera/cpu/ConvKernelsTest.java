@@ -86,6 +86,50 @@ class ConvKernelsTest {
     }
 
     @Test
+    void normConvIsGroupNormThenConv() {
+        // {cout, cin, h, w}: a row tail (w = 7 < L), an even image that takes Winograd, 1×1; groups of 2 channels
+        int[][] shapes = {{9, 6, 5, 7}, {16, 8, 32, 32}, {5, 4, 3, 19}};
+        for (int[] s : shapes) {
+            int cout = s[0];
+            int cin = s[1];
+            int h = s[2];
+            int wd = s[3];
+            int groups = cin / 2;
+            float[] in = TestTensors.gaussian(cin * 3L + wd, cin * h * wd);
+            for (int i = 0; i < in.length; i++) {
+                in[i] = in[i] * 3f + 0.7f;
+            }
+            float[] gamma = TestTensors.gaussian(cin + 2, cin);
+            float[] beta = TestTensors.gaussian(cin + 3, cin);
+            float[] bias = TestTensors.gaussian(cout + 4, cout);
+            for (int ks : new int[] {1, 3}) {
+                float[] w = TestTensors.gaussian(cout * 11L + ks, cout * cin * ks * ks);
+                for (boolean up : new boolean[] {false, true}) {
+                    for (boolean swish : new boolean[] {false, true}) {
+                        String what = cout + "×" + cin + " " + h + "×" + wd + " k" + ks + (up ? " up" : "") + (swish ? " swish" : "");
+                        float[] normed = new float[in.length];
+                        vector.groupNorm(in, normed, cin, h * wd, groups, gamma, beta, 1e-6f, swish, 0, groups);
+                        float[] expected = conv(vector, 2, w, bias, cout, cin, ks, normed, h, wd, up);
+                        float[] fused = new float[expected.length];
+                        float[] ref = new float[expected.length];
+                        try (Parallel pool = new Parallel(2, "test")) {
+                            vector.normConv(pool, vector.pack("w", w, bias, cout, cin, ks), in, h, wd, up, fused, groups,
+                                    gamma, beta, 1e-6f, swish);
+                            scalar.normConv(pool, scalar.pack("w", w, bias, cout, cin, ks), in, h, wd, up, ref, groups,
+                                    gamma, beta, 1e-6f, swish);
+                        }
+                        assertArrayEquals(expected, fused, what + ": fused = groupNorm then conv, bit for bit");
+                        float tol = 1e-5f * cin * ks * ks;
+                        for (int i = 0; i < ref.length; i++) {
+                            assertEquals(ref[i], fused[i], tol * Math.max(1f, Math.abs(ref[i])), what + " vs scalar, index " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void nearestUpsampleThenIdentity() {
         // nearest ×2 upsample then a 1×1 identity conv: each pixel repeated in a 2×2 block
         float[] in = {1, 2, 3, 4, 5, 6, 7, 8, 9};
