@@ -8,7 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Convolution as a register-blocked GEMM, C [cout, positions] = A [cout, K] · B [K, positions] with
- * K = cin·k·k, on {@code FloatVector.SPECIES_PREFERRED} (L lanes: 16 with AVX-512).
+ * K = cin·k·k, on {@code FloatVector.SPECIES_PREFERRED} (L lanes: 16 with AVX-512). 3×3 convs on
+ * larger images run as Winograd F(2×2, 3×3) instead (see {@link #winograd(int, int, int, int, int)}):
+ * 16 GEMMs over the input channels on the same packed micro-kernel, 2.25× fewer multiplies. GroupNorm
+ * can be fused into a conv's input ({@link #normConv}).
  *
  * <p><b>No im2col.</b> The input is copied once into a zero-padded source with row stride
  * w2 = ow + 2 (3×3; the nearest-×2 upsample is applied in this copy), and outputs are computed at
