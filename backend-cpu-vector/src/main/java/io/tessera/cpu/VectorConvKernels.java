@@ -181,7 +181,7 @@ final class VectorConvKernels extends ConvKernels {
     /**
      * ... and at most this many weights cin·cout: the transformed weights (16 per (co, ci), 16/9 of the
      * conv's) are kept per session; VQ-16's 512→512 convs (16 MB each, 11 of them at 16² and 32²) run
-     * the direct GEMM, the rest take ≈ 74 MB of heap.
+     * the direct GEMM, the rest (conv_in and the 128- and 256-channel levels) take ≈ 86 MB of heap.
      */
     private static final int WINOGRAD_MAX_WEIGHTS = 256 * 512;
 
