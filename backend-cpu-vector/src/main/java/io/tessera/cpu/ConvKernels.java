@@ -7,8 +7,9 @@ import io.tessera.core.model.VqWeights;
  * The kernels of the convolutional VQ decoder: Conv2d with stride 1, padding k/2, k ∈ {1, 3}, bias,
  * and an optional nearest-×2 upsample of the input fused in front; GroupNorm with optional swish.
  * Two implementations compute the same functions: {@link VectorConvKernels} (a register-blocked
- * GEMM on weights packed once per session; vectorised GroupNorm) and {@link ScalarConvKernels}
- * (direct loops and {@link Kernels#groupNorm}, the references). Results do not depend on the thread
+ * GEMM on weights packed once per session, Winograd F(2×2, 3×3) on larger images; vectorised
+ * GroupNorm, fused into the next conv's input) and {@link ScalarConvKernels} (direct loops and
+ * {@link Kernels#groupNorm}, the references). Results do not depend on the thread
  * count: work is split over independent outputs and every output's reduction runs in one fixed order.
  */
 abstract sealed class ConvKernels permits ScalarConvKernels, VectorConvKernels {
@@ -46,6 +47,14 @@ abstract sealed class ConvKernels permits ScalarConvKernels, VectorConvKernels {
      * (the input is read at (y/2, x/2)).
      */
     abstract void conv(Parallel pool, Packed p, float[] in, int h, int w, boolean upsample, float[] out);
+
+    /**
+     * out = conv(GroupNorm(in), then swish when {@code swish}) with in [cin, h, w] and the GroupNorm of
+     * {@link #groupNorm} (all groups): the same values as groupNorm into a temporary then
+     * {@link #conv}; an implementation may apply the norm while it reads the input instead.
+     */
+    abstract void normConv(Parallel pool, Packed p, float[] in, int h, int w, boolean upsample, float[] out, int groups,
+                           float[] gamma, float[] beta, float eps, boolean swish);
 
     /**
      * GroupNorm of one image x [C, hw] for groups g in [gFrom, gTo), as {@link Kernels#groupNorm}:

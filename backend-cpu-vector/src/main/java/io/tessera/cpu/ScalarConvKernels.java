@@ -49,6 +49,15 @@ final class ScalarConvKernels extends ConvKernels {
         });
     }
 
+    /** GroupNorm into a temporary, then the direct conv. */
+    @Override
+    void normConv(Parallel pool, Packed p, float[] in, int h, int w, boolean upsample, float[] out, int groups,
+                  float[] gamma, float[] beta, float eps, boolean swish) {
+        float[] t = new float[in.length];
+        pool.range(groups, (from, to) -> groupNorm(in, t, p.cin(), h * w, groups, gamma, beta, eps, swish, from, to));
+        conv(pool, p, t, h, w, upsample, out);
+    }
+
     @Override
     void groupNorm(float[] x, float[] out, int channels, int hw, int groups, float[] gamma, float[] beta, float eps,
                    boolean swish, int gFrom, int gTo) {

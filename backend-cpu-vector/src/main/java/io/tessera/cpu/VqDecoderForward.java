@@ -97,8 +97,7 @@ final class VqDecoderForward implements VqDecoderSession {
         }
 
         // 6. norm_out → swish → conv_out 3×3 [out_channels, ch·mult[0], 3, 3]
-        x = groupNorm(weights.normOut(), x, true);
-        x = conv(weights.convOut(), x, false);
+        x = normConv(weights.normOut(), weights.convOut(), x);
         return x.data;
     }
 
@@ -111,15 +110,10 @@ final class VqDecoderForward implements VqDecoderSession {
 
     /** ResnetBlock: norm1 → swish → conv1 → norm2 → swish → conv2, + (nin_shortcut(x) or x). */
     private Image resBlock(VqWeights.ResBlock b, Image x) {
-        Image t = groupNorm(b.norm1(), x, true);
-        t = conv(b.conv1(), t, false);
-        t = groupNorm(b.norm2(), t, true);
-        t = conv(b.conv2(), t, false);
+        Image t = normConv(b.norm1(), b.conv1(), x);
+        t = normConv(b.norm2(), b.conv2(), t);
         Image shortcut = b.ninShortcut() != null ? conv(b.ninShortcut(), x, false) : x;
-        float[] out = t.data;
-        for (int i = 0; i < out.length; i++) {
-            out[i] = shortcut.data[i] + out[i];
-        }
+        addInto(shortcut.data, t.data);
         return t;
     }
 
@@ -146,10 +140,18 @@ final class VqDecoderForward implements VqDecoderSession {
             }
         });
         Image proj = conv(b.projOut(), new Image(transpose(o, hw, c), c, x.h, x.w), false);
-        for (int i = 0; i < proj.data.length; i++) {
-            proj.data[i] = x.data[i] + proj.data[i];
-        }
+        addInto(x.data, proj.data);
         return proj;
+    }
+
+    /** out[i] = a[i] + out[i] (the residual add), split over the pool. */
+    private void addInto(float[] a, float[] out) {
+        int chunk = 1 << 16;
+        pool.range((out.length + chunk - 1) / chunk, (from, to) -> {
+            for (int i = from * chunk; i < Math.min(out.length, to * chunk); i++) {
+                out[i] = a[i] + out[i];
+            }
+        });
     }
 
     private static float[] transpose(float[] a, int rows, int cols) {
@@ -173,20 +175,37 @@ final class VqDecoderForward implements VqDecoderSession {
     }
 
     /**
+     * conv(swish(GroupNorm(32, eps 1e-6)(x))): the norm is applied as the conv reads its input
+     * ({@link ConvKernels#normConv}), so the normalised image is not stored.
+     */
+    private Image normConv(VqWeights.Norm norm, VqWeights.Conv c, Image x) {
+        float[] gamma = norm.weight().toFloatArray(); // [C]
+        float[] beta = norm.bias().toFloatArray();    // [C]
+        ConvKernels.Packed p = packed(c, x);
+        float[] out = new float[c.outChannels() * x.hw()];
+        convKernels.normConv(pool, p, x.data, x.h, x.w, false, out, GROUPS, gamma, beta, NORM_EPS, true);
+        return new Image(out, c.outChannels(), x.h, x.w);
+    }
+
+    /** The packed weights of c (packed on first use), after checking that c takes x's channels. */
+    private ConvKernels.Packed packed(VqWeights.Conv c, Image x) {
+        if (c.inChannels() != x.channels) {
+            throw new BackendException("cpu-vector: " + c.weight().name() + " expects " + c.inChannels()
+                    + " input channels, got " + x.channels);
+        }
+        synchronized (packed) {
+            return packed.computeIfAbsent(c, convKernels::pack);
+        }
+    }
+
+    /**
      * Conv2d, stride 1, padding k/2, k ∈ {1, 3}, weight [out, in, k, k] and bias [out]; when
      * {@code upsample}, the input is first nearest-×2 upsampled (fused: pixel (y/2, x/2) is read).
      * Runs on {@link ConvKernels}, with the weights packed once per session.
      */
     Image conv(VqWeights.Conv c, Image x, boolean upsample) {
         int cout = c.outChannels();
-        if (c.inChannels() != x.channels) {
-            throw new BackendException("cpu-vector: " + c.weight().name() + " expects " + c.inChannels()
-                    + " input channels, got " + x.channels);
-        }
-        ConvKernels.Packed p;
-        synchronized (packed) {
-            p = packed.computeIfAbsent(c, convKernels::pack);
-        }
+        ConvKernels.Packed p = packed(c, x);
         int oh = upsample ? 2 * x.h : x.h;
         int ow = upsample ? 2 * x.w : x.w;
         float[] out = new float[cout * oh * ow];

@@ -2,6 +2,8 @@ package io.tessera.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +45,85 @@ class ConvKernelsTest {
                     }
                     assertArrayEquals(actual, conv(vector, 2, w, bias, cout, cin, ks, in, h, wd, up), what + ", 2 threads");
                     assertArrayEquals(expected, conv(scalar, 3, w, bias, cout, cin, ks, in, h, wd, up), what + ", scalar 3 threads");
+                }
+            }
+        }
+    }
+
+    @Test
+    void winogradMatchesScalar() {
+        // {cout, cin, h, w, upsample}: channels off the MR = 8 panels; 272 tiles (the last task short);
+        // a tile grid 17 wide; the upsampled input; a 16-channel output (the smallest Winograd takes)
+        int[][] shapes = {{20, 70, 32, 34, 0}, {16, 9, 16, 17, 1}, {33, 5, 34, 32, 0}};
+        for (int[] s : shapes) {
+            int cout = s[0];
+            int cin = s[1];
+            int h = s[2];
+            int wd = s[3];
+            boolean up = s[4] == 1;
+            int f = up ? 2 : 1;
+            assertTrue(VectorConvKernels.winograd(3, cin, cout, h * f, wd * f), "shape takes the Winograd path");
+            float[] in = TestTensors.gaussian(cin * 13L + h, cin * h * wd);
+            float[] bias = TestTensors.gaussian(cout + 1, cout);
+            float[] w = TestTensors.gaussian(cout * 5L + cin, cout * cin * 9);
+            float[] expected = conv(scalar, 1, w, bias, cout, cin, 3, in, h, wd, up);
+            float[] actual = conv(vector, 1, w, bias, cout, cin, 3, in, h, wd, up);
+            String what = cout + "×" + cin + " " + h + "×" + wd + (up ? " up" : "");
+            float tol = 1e-5f * cin * 9;
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], tol * Math.max(1f, Math.abs(expected[i])), what + " index " + i);
+            }
+            assertArrayEquals(actual, conv(vector, 2, w, bias, cout, cin, 3, in, h, wd, up), what + ", 2 threads");
+            assertArrayEquals(actual, conv(vector, 3, w, bias, cout, cin, 3, in, h, wd, up), what + ", 3 threads");
+        }
+        // below the thresholds the direct GEMM runs
+        assertFalse(VectorConvKernels.winograd(3, 128, 3, 256, 256), "conv_out (3 channels)");
+        assertFalse(VectorConvKernels.winograd(3, 256, 256, 8, 8), "8×8");
+        assertFalse(VectorConvKernels.winograd(3, 64, 64, 33, 64), "odd height");
+        assertFalse(VectorConvKernels.winograd(1, 64, 64, 64, 64), "1×1");
+        assertFalse(VectorConvKernels.winograd(3, 512, 512, 32, 32), "512×512 weights (kept direct: memory)");
+        assertTrue(VectorConvKernels.winograd(3, 512, 256, 32, 32), "512→256");
+    }
+
+    @Test
+    void normConvIsGroupNormThenConv() {
+        // {cout, cin, h, w}: a row tail (w = 7 < L), an even image that takes Winograd, 1×1; groups of 2 channels
+        int[][] shapes = {{9, 6, 5, 7}, {16, 8, 32, 32}, {5, 4, 3, 19}};
+        for (int[] s : shapes) {
+            int cout = s[0];
+            int cin = s[1];
+            int h = s[2];
+            int wd = s[3];
+            int groups = cin / 2;
+            float[] in = TestTensors.gaussian(cin * 3L + wd, cin * h * wd);
+            for (int i = 0; i < in.length; i++) {
+                in[i] = in[i] * 3f + 0.7f;
+            }
+            float[] gamma = TestTensors.gaussian(cin + 2, cin);
+            float[] beta = TestTensors.gaussian(cin + 3, cin);
+            float[] bias = TestTensors.gaussian(cout + 4, cout);
+            for (int ks : new int[] {1, 3}) {
+                float[] w = TestTensors.gaussian(cout * 11L + ks, cout * cin * ks * ks);
+                for (boolean up : new boolean[] {false, true}) {
+                    for (boolean swish : new boolean[] {false, true}) {
+                        String what = cout + "×" + cin + " " + h + "×" + wd + " k" + ks + (up ? " up" : "") + (swish ? " swish" : "");
+                        float[] normed = new float[in.length];
+                        vector.groupNorm(in, normed, cin, h * wd, groups, gamma, beta, 1e-6f, swish, 0, groups);
+                        float[] expected = conv(vector, 2, w, bias, cout, cin, ks, normed, h, wd, up);
+                        float[] fused = new float[expected.length];
+                        float[] ref = new float[expected.length];
+                        try (Parallel pool = new Parallel(2, "test")) {
+                            vector.normConv(pool, vector.pack("w", w, bias, cout, cin, ks), in, h, wd, up, fused, groups,
+                                    gamma, beta, 1e-6f, swish);
+                            scalar.normConv(pool, scalar.pack("w", w, bias, cout, cin, ks), in, h, wd, up, ref, groups,
+                                    gamma, beta, 1e-6f, swish);
+                        }
+                        assertArrayEquals(expected, fused, what + ": fused = groupNorm then conv, bit for bit");
+                        float tol = 1e-5f * cin * ks * ks;
+                        for (int i = 0; i < ref.length; i++) {
+                            assertEquals(ref[i], fused[i], tol * Math.max(1f, Math.abs(ref[i])), what + " vs scalar, index " + i);
+                        }
+                    }
                 }
             }
         }
