@@ -2,6 +2,7 @@ package io.tessera.app.serve;
 
 import io.tessera.app.AtomicFiles;
 import io.tessera.app.CommonOptions;
+import io.tessera.app.PipelineOptions;
 import io.tessera.core.pipeline.Pipeline;
 import io.tessera.core.pipeline.PipelineSpec;
 import io.tessera.core.plugin.PluginRegistry;
@@ -40,14 +41,11 @@ public final class ServeBenchCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    PipelineOptions pipelineOptions;
+
     @Spec
     CommandSpec spec;
-
-    @Option(names = "--pipeline", paramLabel = "FILE", description = "Pipeline YAML (default: the embedded default pipeline).")
-    Path pipeline;
-
-    @Option(names = "--set", paramLabel = "PATH=VALUE", description = "Override any pipeline field (repeatable).")
-    List<String> sets = new ArrayList<>();
 
     @Option(names = "--gpt-b", description = "Use a GPT-B-shaped LlamaGen with random weights (vocab 16384, VQ-16 random) instead of the pipeline's model.")
     boolean gptB;
@@ -109,10 +107,7 @@ public final class ServeBenchCommand implements Callable<Integer> {
         }
         int batch = maxBatch != null ? maxBatch : clients.stream().mapToInt(Integer::intValue).max().orElse(16);
         ServeCommand.check(cl, "--max-batch", batch, 1, 4096);
-        PipelineSpec ps = gptB ? gptBSpec() : ServeCommand.spec(pipeline, List.of());
-        for (String s : sets) {
-            ps.set(s);
-        }
+        PipelineSpec ps = pipelineOptions.applySets(gptB ? gptBSpec() : pipelineOptions.load());
         if (order != null) {
             String[] parts = order.split(":", 2);
             ps.replaceSection("order", parts[0]);
