@@ -185,7 +185,8 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
 
         /**
          * {@link #attend} of several heads, with the same bits per head: scores slot-major (every head's
-         * score of a cached slot together, each by {@link #score}), the same softmax per head, then the
+         * score of a cached slot together: four heads at a time by {@link #score4}, the rest by {@link #score}),
+         * the same softmax per head, then the
          * value sums of four L-wide pieces (of one or more heads) at a time, each piece ONE FMA chain from
          * zero over the slots in order kept in a register and stored once, exactly {@link #attend}'s
          * accumulator; the hd % L tail lanes one by one, as {@link #attend}'s tail.
