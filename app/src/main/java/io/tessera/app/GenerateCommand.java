@@ -25,11 +25,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    PipelineOptions pipelineOptions;
+
     @Spec
     CommandSpec spec;
-
-    @Option(names = "--pipeline", paramLabel = "FILE", description = "Pipeline YAML (default: the embedded default pipeline).")
-    Path pipeline;
 
     @Option(names = "--class", paramLabel = "N", description = "Class to generate (repeatable; default: classes 0..9, or all if fewer).")
     List<Integer> classes = new ArrayList<>();
@@ -46,9 +46,6 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "NAME", description = "Backend (replaces the pipeline's backend section).")
     String backend;
 
-    @Option(names = "--set", paramLabel = "PATH=VALUE", description = "Override any pipeline field, e.g. --set order.window=4 (repeatable).")
-    List<String> sets = new ArrayList<>();
-
     @Option(names = "--batch", paramLabel = "B", defaultValue = "16", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -64,16 +61,14 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        PipelineSpec ps = pipeline == null ? DefaultPipeline.load() : PipelineSpec.load(pipeline);
+        PipelineSpec ps = pipelineOptions.load();
         if (order != null) {
             ps.replaceSection("order", order);
         }
         if (backend != null) {
             ps.replaceSection("backend", backend);
         }
-        for (String s : sets) {
-            ps.set(s);
-        }
+        pipelineOptions.applySets(ps);
         if (seed != null) {
             ps.set("sampling.seed=" + seed);
         }

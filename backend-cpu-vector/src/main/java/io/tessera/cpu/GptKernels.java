@@ -3,6 +3,8 @@ package io.tessera.cpu;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -99,6 +101,25 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         private static final VectorShuffle<Float> X4 = L >= 8 ? VectorShuffle.fromOp(F, i -> i ^ 4) : null;
         private static final VectorShuffle<Float> X2 = VectorShuffle.fromOp(F, i -> i ^ 2);
         private static final VectorShuffle<Float> X1 = VectorShuffle.fromOp(F, i -> i ^ 1);
+        /**
+         * The first two butterfly levels of {@link #score4}: lane i ↔ i^(L/2), then i ↔ i^(L/4); TOP and NEXT mark
+         * the lanes that take the second operand of each level.
+         */
+        private static final VectorShuffle<Float> X_TOP = VectorShuffle.fromOp(F, i -> i ^ (L / 2));
+        private static final VectorShuffle<Float> X_NEXT = VectorShuffle.fromOp(F, i -> i ^ (L / 4));
+        private static final VectorMask<Float> TOP = VectorMask.fromLong(F, laneBits(L / 2));
+        private static final VectorMask<Float> NEXT = VectorMask.fromLong(F, laneBits(L / 4));
+
+        /** Bit i set for every lane i with (i & m) != 0. */
+        private static long laneBits(int m) {
+            long bits = 0;
+            for (int i = 0; i < L; i++) {
+                if ((i & m) != 0) {
+                    bits |= 1L << i;
+                }
+            }
+            return bits;
+        }
 
         static {
             if (L < 4 || L > 16) {
@@ -106,32 +127,44 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             }
         }
 
-        /** scores[off .. off + count) ← softmax of themselves, as {@link #attend} describes. */
+        /**
+         * scores[off .. off + count) ← softmax of themselves, as {@link #attend} describes: max (exact in any
+         * order, so taken L lanes at a time), e = exp(s − max) L lanes at a time with the tail in one masked
+         * vector (exp is lane-wise: the same bits as one lane at a time), Σ of the whole vectors' lanes by
+         * {@link #hsum}, then the tail's e one by one in slot order, then e / Σ.
+         */
         private static void softmax(float[] scores, int off, int count) {
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < count; j++) {
+            int whole = count - count % L;
+            FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            int j = 0;
+            for (; j < whole; j += L) {
+                vmax = vmax.max(FloatVector.fromArray(F, scores, off + j));
+            }
+            float max = vmax.reduceLanes(VectorOperators.MAX);
+            for (; j < count; j++) {
                 max = Math.max(max, scores[off + j]);
             }
-            FloatVector vmax = FloatVector.broadcast(F, max);
+            vmax = FloatVector.broadcast(F, max);
             FloatVector vsum = FloatVector.zero(F);
-            int j = 0;
-            for (; j + L <= count; j += L) {
+            for (j = 0; j < whole; j += L) {
                 FloatVector e = VectorConvKernels.exp(FloatVector.fromArray(F, scores, off + j).sub(vmax));
                 e.intoArray(scores, off + j);
                 vsum = vsum.add(e);
             }
             float sum = hsum(vsum);
-            for (; j < count; j++) {
-                float e = VectorConvKernels.exp(FloatVector.broadcast(F, scores[off + j] - max)).lane(0);
-                scores[off + j] = e;
-                sum += e;
+            if (whole < count) {
+                VectorMask<Float> tail = F.indexInRange(whole, count);
+                VectorConvKernels.exp(FloatVector.fromArray(F, scores, off + whole, tail).sub(vmax))
+                        .intoArray(scores, off + whole, tail);
+                for (j = whole; j < count; j++) {
+                    sum += scores[off + j];
+                }
             }
             FloatVector vs = FloatVector.broadcast(F, sum);
-            j = 0;
-            for (; j + L <= count; j += L) {
+            for (j = 0; j < whole; j += L) {
                 FloatVector.fromArray(F, scores, off + j).div(vs).intoArray(scores, off + j);
             }
-            for (; j < count; j++) {
+            for (j = whole; j < count; j++) {
                 scores[off + j] /= sum;
             }
         }
@@ -151,19 +184,26 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         }
 
         /**
-         * Slot-major {@link #attend} of several heads: per slot every head's score (the same per-slot chain as
-         * {@link #attend}); per head the same softmax; the value sum walks the
-         * slots once, each head's L-wide pieces accumulating in {@code out} by the same FMA chain (from
-         * zero, slots in order) as {@link #attend}'s register accumulator, so the same bits per head.
+         * {@link #attend} of several heads, with the same bits per head: scores slot-major (every head's
+         * score of a cached slot together: four heads at a time by {@link #score4}, the rest by {@link #score}),
+         * the same softmax per head, then the
+         * value sums of four L-wide pieces (of one or more heads) at a time, each piece ONE FMA chain from
+         * zero over the slots in order kept in a register and stored once, exactly {@link #attend}'s
+         * accumulator; the hd % L tail lanes one by one, as {@link #attend}'s tail.
          */
         @Override
         void attendHeads(float[] q, int qOff, float[] keys, float[] values, int stride, int group, int hd, int hFrom,
                          int hTo, int[] slots, int count, float scale, float[] scores, float[] out, int outOff) {
             int heads = hTo - hFrom;
-            int whole = hd - hd % L;
             for (int j = 0; j < count; j++) {
                 int kb = slots[j] * stride;
-                for (int i = 0; i < heads; i++) {
+                int i = 0;
+                for (; i + 4 <= heads; i += 4) {
+                    int h = hFrom + i;
+                    score4(q, qOff + h * hd, keys, kb + (h / group) * hd, kb + ((h + 1) / group) * hd,
+                            kb + ((h + 2) / group) * hd, kb + ((h + 3) / group) * hd, hd, scale, scores, i * count + j, count);
+                }
+                for (; i < heads; i++) {
                     int h = hFrom + i;
                     scores[i * count + j] = score(q, qOff + h * hd, keys, kb + (h / group) * hd, hd, scale);
                 }
@@ -171,25 +211,98 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             for (int i = 0; i < heads; i++) {
                 softmax(scores, i * count, count);
             }
-            java.util.Arrays.fill(out, outOff + hFrom * hd, outOff + hTo * hd, 0f);
-            for (int t = 0; t < count; t++) {
-                int vb = slots[t] * stride;
-                for (int i = 0; i < heads; i++) {
-                    int h = hFrom + i;
-                    int vo = vb + (h / group) * hd;
-                    int o = outOff + h * hd;
-                    FloatVector p = FloatVector.broadcast(F, scores[i * count + t]);
-                    float ps = scores[i * count + t];
-                    int d = 0;
-                    for (; d < whole; d += L) {
-                        p.fma(FloatVector.fromArray(F, values, vo + d), FloatVector.fromArray(F, out, o + d))
-                                .intoArray(out, o + d);
+            int per = hd / L;        // whole L-wide pieces per head
+            int pieces = heads * per;
+            int k = 0;
+            for (; k + 4 <= pieces; k += 4) {
+                int i0 = k / per, i1 = (k + 1) / per, i2 = (k + 2) / per, i3 = (k + 3) / per;
+                int s0 = i0 * count, s1 = i1 * count, s2 = i2 * count, s3 = i3 * count;
+                int v0 = pieceOffset(k, per, hFrom, group, hd), v1 = pieceOffset(k + 1, per, hFrom, group, hd);
+                int v2 = pieceOffset(k + 2, per, hFrom, group, hd), v3 = pieceOffset(k + 3, per, hFrom, group, hd);
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = FloatVector.zero(F);
+                FloatVector a2 = FloatVector.zero(F);
+                FloatVector a3 = FloatVector.zero(F);
+                for (int t = 0; t < count; t++) {
+                    int vb = slots[t] * stride;
+                    a0 = FloatVector.broadcast(F, scores[s0 + t]).fma(FloatVector.fromArray(F, values, vb + v0), a0);
+                    a1 = FloatVector.broadcast(F, scores[s1 + t]).fma(FloatVector.fromArray(F, values, vb + v1), a1);
+                    a2 = FloatVector.broadcast(F, scores[s2 + t]).fma(FloatVector.fromArray(F, values, vb + v2), a2);
+                    a3 = FloatVector.broadcast(F, scores[s3 + t]).fma(FloatVector.fromArray(F, values, vb + v3), a3);
+                }
+                a0.intoArray(out, outOff + (hFrom + i0) * hd + (k % per) * L);
+                a1.intoArray(out, outOff + (hFrom + i1) * hd + ((k + 1) % per) * L);
+                a2.intoArray(out, outOff + (hFrom + i2) * hd + ((k + 2) % per) * L);
+                a3.intoArray(out, outOff + (hFrom + i3) * hd + ((k + 3) % per) * L);
+            }
+            for (; k < pieces; k++) {
+                int s0 = (k / per) * count;
+                int v0 = pieceOffset(k, per, hFrom, group, hd);
+                FloatVector a0 = FloatVector.zero(F);
+                for (int t = 0; t < count; t++) {
+                    a0 = FloatVector.broadcast(F, scores[s0 + t])
+                            .fma(FloatVector.fromArray(F, values, slots[t] * stride + v0), a0);
+                }
+                a0.intoArray(out, outOff + (hFrom + k / per) * hd + (k % per) * L);
+            }
+            for (int i = 0; i < heads && per * L < hd; i++) {
+                int h = hFrom + i;
+                int vo = (h / group) * hd;
+                for (int d = per * L; d < hd; d++) {
+                    float acc = 0f;
+                    for (int t = 0; t < count; t++) {
+                        acc += scores[i * count + t] * values[slots[t] * stride + vo + d];
                     }
-                    for (; d < hd; d++) {
-                        out[o + d] += ps * values[vo + d];
-                    }
+                    out[outOff + h * hd + d] = acc;
                 }
             }
+        }
+
+        /**
+         * {@link #score} of four consecutive query heads (q at qOff, qOff + hd, …; their keys at kA … kD) for one
+         * slot, written to scores[sOff + m · stride] for m = 0..3, with the same bits as four calls: the four FMA
+         * chains, then ONE transpose-reduce whose adds are the butterfly's pairs (lane i + lane i^(L/2) of each
+         * head, then ^(L/4), …; a + b = b + a exactly), so head a ends in lane 0, c in L/4, b in L/2, d in
+         * 3L/4; then each head's scalar tail and × scale.
+         */
+        private static void score4(float[] q, int qOff, float[] keys, int kA, int kB, int kC, int kD, int hd, float scale,
+                                   float[] scores, int sOff, int stride) {
+            FloatVector a = FloatVector.zero(F);
+            FloatVector b = FloatVector.zero(F);
+            FloatVector c = FloatVector.zero(F);
+            FloatVector d = FloatVector.zero(F);
+            int x = 0;
+            for (; x + L <= hd; x += L) {
+                a = FloatVector.fromArray(F, q, qOff + x).fma(FloatVector.fromArray(F, keys, kA + x), a);
+                b = FloatVector.fromArray(F, q, qOff + hd + x).fma(FloatVector.fromArray(F, keys, kB + x), b);
+                c = FloatVector.fromArray(F, q, qOff + 2 * hd + x).fma(FloatVector.fromArray(F, keys, kC + x), c);
+                d = FloatVector.fromArray(F, q, qOff + 3 * hd + x).fma(FloatVector.fromArray(F, keys, kD + x), d);
+            }
+            FloatVector ab = a.blend(b, TOP).add(b.blend(a, TOP).rearrange(X_TOP));
+            FloatVector cd = c.blend(d, TOP).add(d.blend(c, TOP).rearrange(X_TOP));
+            FloatVector r = ab.blend(cd, NEXT).add(cd.blend(ab, NEXT).rearrange(X_NEXT));
+            if (L == 16) {
+                r = r.add(r.rearrange(X2));
+            }
+            if (L >= 8) {
+                r = r.add(r.rearrange(X1));
+            }
+            float sa = r.lane(0), sb = r.lane(L / 2), sc = r.lane(L / 4), sd = r.lane(3 * L / 4);
+            for (; x < hd; x++) {
+                sa += q[qOff + x] * keys[kA + x];
+                sb += q[qOff + hd + x] * keys[kB + x];
+                sc += q[qOff + 2 * hd + x] * keys[kC + x];
+                sd += q[qOff + 3 * hd + x] * keys[kD + x];
+            }
+            scores[sOff] = sa * scale;
+            scores[sOff + stride] = sb * scale;
+            scores[sOff + 2 * stride] = sc * scale;
+            scores[sOff + 3 * stride] = sd * scale;
+        }
+
+        /** Offset in a cached slot's values of whole piece k (piece k % per of head hFrom + k / per). */
+        private static int pieceOffset(int k, int per, int hFrom, int group, int hd) {
+            return ((hFrom + k / per) / group) * hd + (k % per) * L;
         }
 
         /** Σ of the lanes in a fixed butterfly order. */

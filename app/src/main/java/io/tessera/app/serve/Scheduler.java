@@ -13,6 +13,8 @@ import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,7 +28,9 @@ import javax.imageio.ImageIO;
  *   <li>retires images whose request was cancelled or ran past its deadline (their slots become free);</li>
  *   <li>admits waiting images into free slots (clearing the slot's rows), each with its own plan, order,
  *       sampling and RNG stream ({@link ImageDecode}, seeded as {@code tessera generate} seeds image k);</li>
- *   <li>plans every active image; the finished ones are decoded by the VQ decoder in one batch and retired;</li>
+ *   <li>plans every active image; the finished ones are retired at once and handed, as one batch, to the
+ *       finisher thread, which VQ-decodes them, encodes the PNGs and completes their requests while the
+ *       scheduler goes on with the next pass (before, every running image waited for that decode);</li>
  *   <li>runs one forward over the entries of every active image ({@link PassBuilder}) and lets each image
  *       guide, sample and commit its own cells.</li>
  * </ol>
@@ -57,6 +61,9 @@ final class Scheduler implements AutoCloseable {
     private final ArrayDeque<Task> queue = new ArrayDeque<>();
     private final Task[] slots;
     private final Thread thread;
+    /** VQ decode, PNG encoding and completion of finished images, in the order they finished; only it uses the decoder. */
+    private final ExecutorService finisher = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().name("tessera-finisher").daemon(true).unstarted(r));
     private volatile boolean draining;
     private volatile boolean stopped;
     private volatile String fatal;
@@ -178,6 +185,16 @@ final class Scheduler implements AutoCloseable {
             failAll("internal error in the scheduler");
             throw e;
         } finally {
+            // every image handed to the finisher completes before the server reports itself stopped
+            finisher.shutdown();
+            try {
+                if (!finisher.awaitTermination(10, TimeUnit.MINUTES)) {
+                    finisher.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                finisher.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
             stopped = true;
             failAll("server stopped");
         }
@@ -225,7 +242,7 @@ final class Scheduler implements AutoCloseable {
         }
         running = memberTasks.size();
         if (!finished.isEmpty()) {
-            decode(finished);
+            finisher.execute(() -> complete(finished));
         }
         PassBuilder.Pass pass = builder.build(members);
         if (pass == null) {
@@ -259,6 +276,19 @@ final class Scheduler implements AutoCloseable {
                 b.append(i == 0 ? "" : ",").append(tokens[g.cell(i)]);
             }
             t.job.event("pass", b.append("]}").toString());
+        }
+    }
+
+    /** On the finisher thread: decodes a batch of finished images; a failure fails their requests, naming it. */
+    private void complete(List<Task> finished) {
+        try {
+            decode(finished);
+        } catch (RuntimeException | Error e) {
+            for (Task t : finished) {
+                if (t.job.finish(ImageJob.Status.FAILED, "internal error while decoding the image: " + e)) {
+                    metrics.finished(t.job);
+                }
+            }
         }
     }
 

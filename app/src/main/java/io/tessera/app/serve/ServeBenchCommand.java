@@ -2,6 +2,7 @@ package io.tessera.app.serve;
 
 import io.tessera.app.AtomicFiles;
 import io.tessera.app.CommonOptions;
+import io.tessera.app.PipelineOptions;
 import io.tessera.core.pipeline.Pipeline;
 import io.tessera.core.pipeline.PipelineSpec;
 import io.tessera.core.plugin.PluginRegistry;
@@ -40,14 +41,11 @@ public final class ServeBenchCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    PipelineOptions pipelineOptions;
+
     @Spec
     CommandSpec spec;
-
-    @Option(names = "--pipeline", paramLabel = "FILE", description = "Pipeline YAML (default: the embedded default pipeline).")
-    Path pipeline;
-
-    @Option(names = "--set", paramLabel = "PATH=VALUE", description = "Override any pipeline field (repeatable).")
-    List<String> sets = new ArrayList<>();
 
     @Option(names = "--gpt-b", description = "Use a GPT-B-shaped LlamaGen with random weights (vocab 16384, VQ-16 random) instead of the pipeline's model.")
     boolean gptB;
@@ -60,6 +58,11 @@ public final class ServeBenchCommand implements Callable<Integer> {
 
     @Option(names = "--sequential", paramLabel = "N", defaultValue = "16", description = "Images of the sequential generate baseline (default: ${DEFAULT-VALUE}).")
     int sequential;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "4", description = "Untimed images before each side: N sequential "
+            + "generates, then N concurrent requests to the server, so that neither side is timed while the JIT compiles its "
+            + "kernels (default: ${DEFAULT-VALUE}).")
+    int warmup;
 
     @Option(names = "--order", paramLabel = "SPEC", description = "Order of every request (default: the pipeline's).")
     String order;
@@ -98,15 +101,13 @@ public final class ServeBenchCommand implements Callable<Integer> {
         }
         ServeCommand.check(cl, "--images", images, 1, 100_000);
         ServeCommand.check(cl, "--sequential", sequential, 1, 100_000);
+        ServeCommand.check(cl, "--warmup", warmup, 0, 100_000);
         if (!format.equals("png") && !format.equals("tokens")) {
             throw new CommandLine.ParameterException(cl, "--format must be png or tokens, got '" + format + "'");
         }
         int batch = maxBatch != null ? maxBatch : clients.stream().mapToInt(Integer::intValue).max().orElse(16);
         ServeCommand.check(cl, "--max-batch", batch, 1, 4096);
-        PipelineSpec ps = gptB ? gptBSpec() : ServeCommand.spec(pipeline, List.of());
-        for (String s : sets) {
-            ps.set(s);
-        }
+        PipelineSpec ps = pipelineOptions.applySets(gptB ? gptBSpec() : pipelineOptions.load());
         if (order != null) {
             String[] parts = order.split(":", 2);
             ps.replaceSection("order", parts[0]);
@@ -125,7 +126,12 @@ public final class ServeBenchCommand implements Callable<Integer> {
                     : "pipeline model", p.model().family(), orderLabel, p.backend().name(), format, batch);
             o.flush();
             // warm-up (JIT) and the sequential baseline: one image at a time, batch 1, as tessera generate --batch 1
-            p.generate(new int[] {0}, 1, null);
+            for (int i = 0; i < warmup; i++) {
+                int[][] t = p.generate(new int[] {i % numClasses}, 1, null).tokens();
+                if (format.equals("png")) {
+                    p.decode(t);
+                }
+            }
             long[] lat = new long[sequential];
             long t0 = System.nanoTime();
             for (int i = 0; i < sequential; i++) {
@@ -144,7 +150,9 @@ public final class ServeBenchCommand implements Callable<Integer> {
             try (ImageServer server = new ImageServer(p, registry, so).start()) {
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
                 URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/images");
-                run(http, uri, 1, 1, numClasses, orderLabel); // warm-up of the server path
+                if (warmup > 0) {
+                    run(http, uri, Math.min(warmup, batch), warmup, numClasses, orderLabel); // warm-up of the server path, wide passes too
+                }
                 for (int c : clients) {
                     int total = Math.max(images, c);
                     Level l = run(http, uri, c, total, numClasses, orderLabel);

@@ -1,14 +1,10 @@
 package io.tessera.app.serve;
 
 import io.tessera.app.CommonOptions;
-import io.tessera.app.DefaultPipeline;
+import io.tessera.app.PipelineOptions;
 import io.tessera.core.pipeline.Pipeline;
-import io.tessera.core.pipeline.PipelineSpec;
 import io.tessera.core.plugin.PluginRegistry;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -25,14 +21,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    PipelineOptions pipelineOptions;
+
     @Spec
     CommandSpec spec;
-
-    @Option(names = "--pipeline", paramLabel = "FILE", description = "Pipeline YAML (default: the embedded default pipeline).")
-    Path pipeline;
-
-    @Option(names = "--set", paramLabel = "PATH=VALUE", description = "Override any pipeline field (repeatable).")
-    List<String> sets = new ArrayList<>();
 
     @Option(names = "--host", paramLabel = "ADDR", defaultValue = ServeOptions.LOOPBACK, description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String host;
@@ -52,14 +45,6 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--deadline-ms", paramLabel = "T", defaultValue = "120000", description = "Deadline of a request that names none (default: ${DEFAULT-VALUE}).")
     long deadlineMs;
 
-    static PipelineSpec spec(Path pipeline, List<String> sets) {
-        PipelineSpec ps = pipeline == null ? DefaultPipeline.load() : PipelineSpec.load(pipeline);
-        for (String s : sets) {
-            ps.set(s);
-        }
-        return ps;
-    }
-
     static void check(CommandLine cl, String flag, long value, long min, long max) {
         if (value < min || value > max) {
             throw new CommandLine.ParameterException(cl, flag + " must be in [" + min + ", " + max + "], got " + value);
@@ -76,7 +61,7 @@ public final class ServeCommand implements Callable<Integer> {
         check(cl, "--deadline-ms", deadlineMs, 1, 24L * 3600 * 1000);
         ServeOptions o = new ServeOptions(host, port, maxBatch, maxQueue, maxWaitMs, deadlineMs, 256);
         PrintWriter out = cl.getOut();
-        try (PluginRegistry registry = common.registry(); Pipeline p = Pipeline.open(spec(pipeline, sets), registry)) {
+        try (PluginRegistry registry = common.registry(); Pipeline p = Pipeline.open(pipelineOptions.spec(), registry)) {
             ImageServer server = new ImageServer(p, registry, o).start();
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -40,13 +40,16 @@ class ServeCliTest {
         Run d = run("serve-bench", "--clients", "0");
         assertEquals(Tessera.EXIT_USAGE, d.code(), d.err());
         assertTrue(d.err().contains("--clients"), d.err());
+        Run e = run("serve-bench", "--warmup", "-1");
+        assertEquals(Tessera.EXIT_USAGE, e.code(), e.err());
+        assertTrue(e.err().contains("--warmup must be in [0, 100000], got -1"), e.err());
     }
 
     @Test
     void serveBenchMeasuresEveryClientCountAgainstSequentialAndWritesTheTable() throws Exception {
         Path table = tmp.resolve("bench.md");
         Run r = run("serve-bench", "--clients", "1,3", "--images", "3", "--sequential", "2", "--order", "zipar:window=8",
-                "--format", "tokens", "--out", table.toString());
+                "--format", "tokens", "--warmup", "1", "--out", table.toString());
         assertEquals(0, r.code(), r.err());
         String md = Files.readString(table);
         assertTrue(md.startsWith("| run | images | images/s | × sequential | p50 latency | p99 latency |"), md);

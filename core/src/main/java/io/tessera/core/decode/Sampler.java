@@ -67,9 +67,7 @@ public final class Sampler {
             logits[i] = logits[i] / t;
         }
         if (config.topK() > 0 && config.topK() < v) {
-            float[] sorted = logits.clone();
-            Arrays.sort(sorted);
-            float kth = sorted[v - config.topK()];
+            float kth = kthLargest(logits, config.topK());
             for (int i = 0; i < v; i++) {
                 if (logits[i] < kth) {
                     logits[i] = Float.NEGATIVE_INFINITY;
@@ -103,6 +101,66 @@ public final class Sampler {
             }
         }
         return new Draw(token, (float) probs[token]);
+    }
+
+    /**
+     * The k-th largest of {@code x} counting repeats, in {@link Float#compare}'s order: exactly
+     * {@code sorted[length − k]} of an ascending {@link Arrays#sort}, found by a selection (expected linear
+     * time; deterministic pivots) over order-preserving integer keys instead of a full sort.
+     */
+    static float kthLargest(float[] x, int k) {
+        int n = x.length;
+        if (k < 1 || k > n) {
+            throw new IllegalArgumentException("k must be in [1, " + n + "], got " + k);
+        }
+        int[] keys = new int[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = sortableKey(x[i]);
+        }
+        int target = n - k; // index in ascending order
+        int lo = 0;
+        int hi = n - 1;
+        while (lo < hi) {
+            // median of three as the pivot, then a three-way partition: [lo, lt) < p, [lt, gt] == p, (gt, hi] > p
+            int mid = (lo + hi) >>> 1;
+            int a = keys[lo];
+            int b = keys[mid];
+            int c = keys[hi];
+            int pivot = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+            int lt = lo;
+            int gt = hi;
+            int i = lo;
+            while (i <= gt) {
+                int key = keys[i];
+                if (key < pivot) {
+                    keys[i++] = keys[lt];
+                    keys[lt++] = key;
+                } else if (key > pivot) {
+                    keys[i] = keys[gt];
+                    keys[gt--] = key;
+                } else {
+                    i++;
+                }
+            }
+            if (target < lt) {
+                hi = lt - 1;
+            } else if (target > gt) {
+                lo = gt + 1;
+            } else {
+                return fromSortableKey(pivot);
+            }
+        }
+        return fromSortableKey(keys[target]);
+    }
+
+    /** An int whose signed order is {@link Float#compare}'s order of non-NaN floats (−0.0 before 0.0). */
+    private static int sortableKey(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        return bits ^ ((bits >> 31) & 0x7fffffff);
+    }
+
+    private static float fromSortableKey(int key) {
+        return Float.intBitsToFloat(key ^ ((key >> 31) & 0x7fffffff));
     }
 
     private static void applyTopP(float[] logits, double p) {

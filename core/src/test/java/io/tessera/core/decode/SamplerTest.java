@@ -23,6 +23,28 @@ class SamplerTest {
         }
     }
 
+    /** The selection gives exactly the full sort's k-th largest, with repeats, ±0 and every k, on many vectors. */
+    @Test
+    void kthLargestEqualsTheSortedValue() {
+        Rng rng = new Rng(11);
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + (int) (rng.nextDouble() * (trial < 150 ? 40 : 600));
+            float[] x = new float[n];
+            int distinct = 1 + (int) (rng.nextDouble() * n); // few distinct values → many repeats
+            for (int i = 0; i < n; i++) {
+                int pick = (int) (rng.nextDouble() * distinct);
+                x[i] = pick % 7 == 0 ? (pick % 2 == 0 ? 0f : -0f) : (float) ((pick - distinct / 2) * 0.37);
+            }
+            float[] sorted = x.clone();
+            java.util.Arrays.sort(sorted);
+            for (int k = 1; k <= n; k += Math.max(1, n / 17)) {
+                float got = Sampler.kthLargest(x.clone(), k);
+                assertEquals(Float.floatToRawIntBits(sorted[n - k]), Float.floatToRawIntBits(got), "n " + n + " k " + k);
+            }
+            assertEquals(Float.floatToRawIntBits(sorted[0]), Float.floatToRawIntBits(Sampler.kthLargest(x, n)));
+        }
+    }
+
     @Test
     void topPKeepsTopTokenAndShiftsMask() {
         // probabilities ≈ [0.6, 0.3, 0.1]: with p = 0.5 the first cumulative (0.6) exceeds p but is kept (shift right)
