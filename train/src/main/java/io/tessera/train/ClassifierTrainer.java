@@ -96,10 +96,7 @@ public final class ClassifierTrainer extends Trainer {
         int bs = 250;
         for (int start = 0; start < test.size(); start += bs) {
             int n = Math.min(bs, test.size() - start);
-            int[] idx = new int[n];
-            for (int j = 0; j < n; j++) {
-                idx[j] = start + j;
-            }
+            int[] idx = range(start, n);
             try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
                 org.bytedeco.pytorch.Tensor x = Ops.floats(device, test.images(idx, null), n, 3, FashionMnist.PADDED, FashionMnist.PADDED);
                 org.bytedeco.pytorch.Tensor y = Ops.longs(device, test.labels(idx), n);

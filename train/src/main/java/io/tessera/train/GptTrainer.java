@@ -19,8 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -163,11 +161,7 @@ public final class GptTrainer extends Trainer {
     @Override
     protected Map<String, Double> evaluate(Progress progress) {
         int nt = gpt.blockSize();
-        int n = testLabels.length;
-        double sum = 0;
-        int bs = 50;
-        for (int start = 0; start < n; start += bs) {
-            int b = Math.min(bs, n - start);
+        return testLoss(testLabels.length, (start, b) -> {
             long[] tokens = new long[b * nt];
             long[] classes = new long[b];
             for (int j = 0; j < b; j++) {
@@ -176,15 +170,10 @@ public final class GptTrainer extends Trainer {
                 }
                 classes[j] = testLabels[start + j];
             }
-            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
-                org.bytedeco.pytorch.Tensor x = Ops.longs(device, tokens, b, nt);
-                org.bytedeco.pytorch.Tensor logits = net.forward(x, Ops.longs(device, classes, b));
-                sum += torch.cross_entropy_loss(logits.reshape(-1, gpt.vocabSize()), x.reshape(-1)).item_double() * b;
-            }
-        }
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("test_loss", sum / n);
-        return m;
+            org.bytedeco.pytorch.Tensor x = Ops.longs(device, tokens, b, nt);
+            org.bytedeco.pytorch.Tensor logits = net.forward(x, Ops.longs(device, classes, b));
+            return torch.cross_entropy_loss(logits.reshape(-1, gpt.vocabSize()), x.reshape(-1)).item_double();
+        });
     }
 
     @Override

@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -245,25 +243,10 @@ public final class LpdTrainer extends Trainer {
 
     @Override
     protected Map<String, Double> evaluate(Progress progress) {
-        int n = data.testLabels().length;
         int[] sizes = GroupSchedules.lpd(lpd.seqLen(), EVAL_STEPS);
         Rng rng = new Rng(0x7E57L);
-        double sum = 0;
-        int bs = 50;
-        for (int start = 0; start < n; start += bs) {
-            int b = Math.min(bs, n - start);
-            int[] items = new int[b];
-            for (int j = 0; j < b; j++) {
-                items[j] = start + j;
-            }
-            Batch bt = layout(data.testTokens(), data.testLabels(), items, lpd.seqLen(), sizes, 0.0, lpd.nullClass(), rng);
-            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
-                sum += loss(bt).item_double() * b;
-            }
-        }
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("test_loss", sum / n);
-        return m;
+        return testLoss(data.testLabels().length, (start, b) -> loss(layout(data.testTokens(), data.testLabels(),
+                range(start, b), lpd.seqLen(), sizes, 0.0, lpd.nullClass(), rng)).item_double());
     }
 
     @Override

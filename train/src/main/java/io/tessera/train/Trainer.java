@@ -15,9 +15,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Context;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -81,6 +83,35 @@ public abstract class Trainer {
             cls[i] = i / perClass;
         }
         return cls;
+    }
+
+    /** The item indices {@code start, start + 1, …, start + count − 1} (one batch of a data set, in order). */
+    protected static int[] range(int start, int count) {
+        return IntStream.range(start, start + count).toArray();
+    }
+
+    /** The mean loss of the held-out items {@code start … start + count − 1} (one evaluation batch). */
+    @FunctionalInterface
+    protected interface BatchLoss {
+        double mean(int start, int count);
+    }
+
+    /**
+     * {@code test_loss}: the mean of {@code loss} over {@code n} held-out items in batches of 50, weighted by
+     * batch size; each batch runs without grad in its own {@link PointerScope}.
+     */
+    protected static Map<String, Double> testLoss(int n, BatchLoss loss) {
+        double sum = 0;
+        int bs = 50;
+        for (int start = 0; start < n; start += bs) {
+            int b = Math.min(bs, n - start);
+            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
+                sum += loss.mean(start, b) * b;
+            }
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("test_loss", sum / n);
+        return m;
     }
 
     /**
