@@ -5,7 +5,6 @@ import io.tessera.core.model.LlamaGenWeights;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.decode.SamplingConfig;
 import io.tessera.core.decode.LlamaGenAdapter;
-import io.tessera.core.io.Images;
 import io.tessera.datasets.FashionMnist;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
@@ -17,7 +16,6 @@ import io.tessera.core.pipeline.ModelLoader;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.bytedeco.pytorch.global.torch;
 
@@ -40,12 +38,7 @@ public final class GptTrainer extends Trainer {
     private final Path vqFile;
     private final Path cacheFile;
     private final ConfigNode modelNode;
-    private final int perClass;
-    private final double cfgScale;
-    private final int topK;
-    private final double temperature;
-    private final long sampleSeed;
-    private final Path classifierFile;
+    private final SampleOptions sample;
     private LlamaGenConfig gpt;
     private VqTokens data;
     private int[] trainTokens; // [n, N]
@@ -62,12 +55,7 @@ public final class GptTrainer extends Trainer {
         modelNode = cfg.section("model"); // read again in prepare(): vocab_size defaults to the codebook size
         cacheFile = cfg.path("tokens_cache", cfg.workDir().resolve("tokens.safetensors"));
         ConfigNode s = cfg.section("sample");
-        perClass = s.intIn("per_class", 4, 0, 64);
-        cfgScale = s.number("cfg_scale", 3.0);
-        topK = s.intAtLeast("top_k", 0, 0);
-        temperature = s.number("temperature", 1.0);
-        sampleSeed = s.integer("seed", 0);
-        classifierFile = s.has("classifier") ? cfg.resolve(s, "classifier") : null;
+        sample = SampleOptions.read(cfg, s);
         s.rejectUnknown();
         // validate the model section now (vocab_size checked against the codebook in prepare())
         gpt = readGptConfig(modelNode, -1);
@@ -199,17 +187,8 @@ public final class GptTrainer extends Trainer {
     /** Samples per_class images of every class with CFG, decodes them with the VQ: gpt_samples.png (one row per class). */
     @Override
     protected void afterExport(Progress progress) {
-        if (perClass == 0) {
-            return;
-        }
-        int[] cls = sampleClasses(gpt.numClasses(), perClass);
-        long t0 = System.nanoTime();
-        float[] images = generate(cls, cfgScale, topK, temperature, sampleSeed);
-        Path png = cfg.workDir().resolve("gpt_samples.png");
-        Images.writePng(png, Images.grid(images, cls.length, 3, FashionMnist.PADDED, perClass, 3, 0x808080));
-        progress.message(String.format(Locale.ROOT, "gpt: %d samples (cfg %.2f, top_k %d, T %.2f) in %.0f s → %s",
-                cls.length, cfgScale, topK, temperature, (System.nanoTime() - t0) / 1e9, png));
-        reportAgreement(classifierFile, images, cls, progress);
+        writeSamples(sample, gpt.numClasses(), sample.describe(),
+                cls -> generate(cls, sample.cfgScale(), sample.topK(), sample.temperature(), sample.seed()), progress);
     }
 
     /**

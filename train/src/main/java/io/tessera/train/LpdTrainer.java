@@ -6,7 +6,6 @@ import io.tessera.core.model.LpdWeights;
 import io.tessera.core.model.LpdModel;
 import io.tessera.core.decode.SamplingConfig;
 import io.tessera.core.decode.LpdAdapter;
-import io.tessera.core.io.Images;
 import io.tessera.datasets.FashionMnist;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
@@ -19,7 +18,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.bytedeco.pytorch.Tensor;
@@ -53,16 +51,11 @@ public final class LpdTrainer extends Trainer {
     private final Path cacheFile;
     private final ConfigNode modelNode;
     private final int[] stepCounts;
-    private final int perClass;
+    private final SampleOptions sample;
     private final int sampleSteps;
     private final String sampleOrder;
     private final double repulsion;
     private final double proximity;
-    private final double cfgScale;
-    private final int topK;
-    private final double temperature;
-    private final long sampleSeed;
-    private final Path classifierFile;
     private LpdConfig lpd;
     private double labelDrop;
     private int[][] schedules;
@@ -102,7 +95,7 @@ public final class LpdTrainer extends Trainer {
             schedules[i] = GroupSchedules.lpd(n, stepCounts[i]);
         }
         ConfigNode s = cfg.section("sample");
-        perClass = s.intIn("per_class", 4, 0, 64);
+        sample = SampleOptions.read(cfg, s);
         sampleSteps = s.intIn("steps", EVAL_STEPS, Math.min(2, n), n);
         sampleOrder = s.string("order", "lpd");
         if (!sampleOrder.equals("lpd") && !sampleOrder.equals("random")) {
@@ -110,11 +103,6 @@ public final class LpdTrainer extends Trainer {
         }
         repulsion = s.number("repulsion", LpdOrder.DEFAULT_REPULSION);
         proximity = s.number("proximity_threshold", LpdOrder.DEFAULT_PROXIMITY_THRESHOLD);
-        cfgScale = s.number("cfg_scale", 3.0);
-        topK = s.intAtLeast("top_k", 0, 0);
-        temperature = s.number("temperature", 1.0);
-        sampleSeed = s.integer("seed", 0);
-        classifierFile = s.has("classifier") ? cfg.resolve(s, "classifier") : null;
         s.rejectUnknown();
         cfg.finish();
     }
@@ -271,17 +259,8 @@ public final class LpdTrainer extends Trainer {
     /** Samples per_class images of every class, decodes them with the VQ: lpd_samples.png (one row per class). */
     @Override
     protected void afterExport(Progress progress) {
-        if (perClass == 0) {
-            return;
-        }
-        int[] cls = sampleClasses(lpd.numClasses(), perClass);
-        long t0 = System.nanoTime();
-        float[] images = generate(cls, sampleSteps, cfgScale, topK, temperature, sampleSeed);
-        Path png = cfg.workDir().resolve("lpd_samples.png");
-        Images.writePng(png, Images.grid(images, cls.length, 3, FashionMnist.PADDED, perClass, 3, 0x808080));
-        progress.message(String.format(Locale.ROOT, "lpd: %d samples (%d steps, %s order, cfg %.2f, top_k %d, T %.2f) in %.0f s → %s",
-                cls.length, sampleSteps, sampleOrder, cfgScale, topK, temperature, (System.nanoTime() - t0) / 1e9, png));
-        reportAgreement(classifierFile, images, cls, progress);
+        writeSamples(sample, lpd.numClasses(), sampleSteps + " steps, " + sampleOrder + " order, " + sample.describe(),
+                cls -> generate(cls, sampleSteps, sample.cfgScale(), sample.topK(), sample.temperature(), sample.seed()), progress);
     }
 
     /**
