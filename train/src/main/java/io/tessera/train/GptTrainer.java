@@ -13,7 +13,6 @@ import io.tessera.core.config.ConfigNode;
 import io.tessera.core.decode.Rng;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.pipeline.ModelLoader;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +34,7 @@ import org.bytedeco.pytorch.global.torch;
  * </pre>
  */
 public final class GptTrainer extends Trainer {
-    private final Path vqFile;
-    private final Path cacheFile;
+    private final VqTokens.Source tokenSource;
     private final ConfigNode modelNode;
     private final SampleOptions sample;
     private LlamaGenConfig gpt;
@@ -49,11 +47,8 @@ public final class GptTrainer extends Trainer {
 
     public GptTrainer(TrainConfig cfg) {
         super(cfg);
-        ConfigNode tok = cfg.section("tokenizer");
-        vqFile = cfg.resolve(tok, "checkpoint");
-        tok.rejectUnknown();
+        tokenSource = VqTokens.Source.read(cfg);
         modelNode = cfg.section("model"); // read again in prepare(): vocab_size defaults to the codebook size
-        cacheFile = cfg.path("tokens_cache", cfg.workDir().resolve("tokens.safetensors"));
         ConfigNode s = cfg.section("sample");
         sample = SampleOptions.read(cfg, s);
         s.rejectUnknown();
@@ -106,7 +101,7 @@ public final class GptTrainer extends Trainer {
 
     @Override
     protected void prepare(Progress progress) {
-        data = VqTokens.load(cfg, vqFile, cacheFile, device, "gpt", progress);
+        data = VqTokens.load(cfg, tokenSource, device, "gpt", progress);
         gpt = readGptConfig(modelNode, data.vqConfig().codebookSize());
         modelNode.rejectUnknown(); // every model field has been read now: a typo is an error, not a default
         trainTokens = data.trainTokens();
@@ -180,7 +175,7 @@ public final class GptTrainer extends Trainer {
         meta.put("rope_base", Float.toString(gpt.ropeBase()));
         meta.put("norm_eps", Float.toString(gpt.normEps()));
         meta.put("grid", Integer.toString(gpt.grid()));
-        meta.put("tokenizer_sha256", TrainIo.sha256(vqFile));
+        meta.put("tokenizer_sha256", TrainIo.sha256(tokenSource.vq()));
         return meta;
     }
 

@@ -14,7 +14,6 @@ import io.tessera.core.decode.Rng;
 import io.tessera.core.model.LpdConfig;
 import io.tessera.orders.GroupSchedules;
 import io.tessera.orders.LpdOrder;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,8 +46,7 @@ public final class LpdTrainer extends Trainer {
     /** Step count of the evaluation loss. */
     public static final int EVAL_STEPS = 20;
 
-    private final Path vqFile;
-    private final Path cacheFile;
+    private final VqTokens.Source tokenSource;
     private final ConfigNode modelNode;
     private final int[] stepCounts;
     private final SampleOptions sample;
@@ -64,10 +62,7 @@ public final class LpdTrainer extends Trainer {
 
     public LpdTrainer(TrainConfig cfg) {
         super(cfg);
-        ConfigNode tok = cfg.section("tokenizer");
-        vqFile = cfg.resolve(tok, "checkpoint");
-        tok.rejectUnknown();
-        cacheFile = cfg.path("tokens_cache", cfg.workDir().resolve("tokens.safetensors"));
+        tokenSource = VqTokens.Source.read(cfg);
         modelNode = cfg.section("model"); // read again in prepare(): vqgan_vocab_size defaults to the codebook size
         lpd = readLpdConfig(modelNode, -1);
         labelDrop = modelNode.number("label_drop_prob", 0.1);
@@ -156,7 +151,7 @@ public final class LpdTrainer extends Trainer {
 
     @Override
     protected void prepare(Progress progress) {
-        data = VqTokens.load(cfg, vqFile, cacheFile, device, name(), progress);
+        data = VqTokens.load(cfg, tokenSource, device, name(), progress);
         // the default and required vqgan_vocab_size is the codebook size, known once the VQ is read
         lpd = readLpdConfig(modelNode, data.vqConfig().codebookSize());
     }
@@ -252,7 +247,7 @@ public final class LpdTrainer extends Trainer {
         meta.put("norm_eps", Float.toString(lpd.normEps()));
         meta.put("grid", Integer.toString(lpd.grid()));
         meta.put("train_steps", Arrays.stream(stepCounts).mapToObj(Integer::toString).collect(Collectors.joining(",")));
-        meta.put("tokenizer_sha256", TrainIo.sha256(vqFile));
+        meta.put("tokenizer_sha256", TrainIo.sha256(tokenSource.vq()));
         return meta;
     }
 
