@@ -5,7 +5,6 @@ import io.tessera.core.model.LlamaGenWeights;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.decode.SamplingConfig;
 import io.tessera.core.decode.LlamaGenAdapter;
-import io.tessera.datasets.FashionMnist;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
 import io.tessera.core.checkpoint.Tensor;
@@ -59,10 +58,7 @@ public final class GptTrainer extends Trainer {
 
     /** LlamaGen fields of a {@code model} section; {@code codebook} &gt; 0 is the default and required vocab size. */
     static LlamaGenConfig readGptConfig(ConfigNode m, int codebook) {
-        int grid = m.intAtLeast("grid", 16, 1);
-        if (grid != FashionMnist.PADDED / 2) {
-            throw m.error("grid", "must be 16 (32 px images, 2× VQ), got " + grid);
-        }
+        int grid = VqTokens.grid(m);
         // the trainer's defaults; the fields are bound by core's one LlamaGen binding
         LlamaGenConfig defaults = new LlamaGenConfig(192, 4, 6, 6, 256, Float.NaN, 1e-5f, 10000f, Math.max(codebook, 1), 10, 1,
                 0.1f, grid);

@@ -6,7 +6,6 @@ import io.tessera.core.model.LpdWeights;
 import io.tessera.core.model.LpdModel;
 import io.tessera.core.decode.SamplingConfig;
 import io.tessera.core.decode.LpdAdapter;
-import io.tessera.datasets.FashionMnist;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
 import io.tessera.core.config.ConfigNode;
@@ -123,10 +122,7 @@ public final class LpdTrainer extends Trainer {
         if (!(eps > 0)) {
             throw m.error("norm_eps", "must be > 0, got " + eps);
         }
-        int grid = m.intAtLeast("grid", 16, 1);
-        if (grid != FashionMnist.PADDED / 2) {
-            throw m.error("grid", "must be 16 (32 px images, 2× VQ), got " + grid);
-        }
+        int grid = VqTokens.grid(m);
         return new LpdConfig(dim, depth, heads, ratio, vocab, classes, (float) eps, grid);
     }
 

@@ -42,6 +42,15 @@ record VqTokens(VqConfig vqConfig, VqNet vq, int[] trainTokens, int[] trainLabel
         }
     }
 
+    /** The {@code grid} of a token model's {@code model} section: 16 (32 px images through the 2× VQ), the only one. */
+    static int grid(ConfigNode m) {
+        int grid = m.intAtLeast("grid", 16, 1);
+        if (grid != FashionMnist.PADDED / 2) {
+            throw m.error("grid", "must be 16 (32 px images, 2× VQ), got " + grid);
+        }
+        return grid;
+    }
+
     /** Loads the VQ of {@code source}, then the tokens from its cache file when the key matches, else tokenises and writes it. */
     static VqTokens load(TrainConfig cfg, Source source, Device device, String kind, Progress progress) {
         Path vqFile = source.vq();

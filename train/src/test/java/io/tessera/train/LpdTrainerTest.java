@@ -114,5 +114,10 @@ class LpdTrainerTest {
         e = assertThrows(ConfigException.class, () -> Trainers.create(config(shared, "lpd", "e", "out: x.safetensors\n", 2, 2, 1e-3,
                 base + "sample: {order: raster}\n")));
         assertTrue(e.getMessage().startsWith("test-e.yaml: sample.order:"), e.getMessage());
+        for (String kind : new String[] {"lpd", "gpt"}) {
+            e = assertThrows(ConfigException.class, () -> Trainers.create(config(shared, kind, "e", "out: x.safetensors\n", 2, 2, 1e-3,
+                    base + "model: {grid: 8}\n")));
+            assertEquals("test-e.yaml: model.grid: must be 16 (32 px images, 2× VQ), got 8", e.getMessage(), kind);
+        }
     }
 }
