@@ -75,8 +75,8 @@ record VqTokens(VqConfig vqConfig, VqNet vq, int[] trainTokens, int[] trainLabel
         }
         if (cached == null) {
             long t0 = System.nanoTime();
-            FashionMnist train = FashionMnist.load(cfg.dataDir(), true).limit(cfg.trainLimit());
-            FashionMnist test = FashionMnist.load(cfg.dataDir(), false).limit(cfg.testLimit());
+            FashionMnist train = cfg.images(true);
+            FashionMnist test = cfg.images(false);
             Map<String, Tensor> m = new LinkedHashMap<>();
             tokenize(vq, device, train, "train", m, kind, progress);
             tokenize(vq, device, test, "test", m, kind, progress);

@@ -122,8 +122,8 @@ public final class VqTrainer extends Trainer {
 
     @Override
     protected void prepare(Progress progress) {
-        train = FashionMnist.load(cfg.dataDir(), true).limit(cfg.trainLimit());
-        test = FashionMnist.load(cfg.dataDir(), false).limit(cfg.testLimit());
+        train = cfg.images(true);
+        test = cfg.images(false);
         progress.message("vq: data " + train.size() + " train / " + test.size() + " test images from " + cfg.dataDir());
     }
 
