@@ -116,22 +116,29 @@ public final class GptTrainer extends Trainer {
         net = new GptNet(gpt, params);
     }
 
+    /** Mean next-token cross-entropy of the images {@code items} of {@code tokens} [n, N] with {@code classes} (with grad when enabled). */
+    private org.bytedeco.pytorch.Tensor loss(int[] tokens, int[] items, long[] classes) {
+        int nt = gpt.blockSize();
+        long[] rows = new long[items.length * nt];
+        for (int j = 0; j < items.length; j++) {
+            for (int t = 0; t < nt; t++) {
+                rows[j * nt + t] = tokens[items[j] * nt + t];
+            }
+        }
+        org.bytedeco.pytorch.Tensor x = Ops.longs(device, rows, items.length, nt);     // [B, N]
+        org.bytedeco.pytorch.Tensor y = Ops.longs(device, classes, items.length);      // [B]
+        org.bytedeco.pytorch.Tensor logits = net.forward(x, y);                         // [B, N, V]
+        return torch.cross_entropy_loss(logits.reshape(-1, gpt.vocabSize()), x.reshape(-1));
+    }
+
     @Override
     protected double[] trainStep(long step, int[] batch) {
-        int nt = gpt.blockSize();
-        long[] tokens = new long[batch.length * nt];
         long[] classes = new long[batch.length];
         Rng drop = Rng.stream(cfg.seed() ^ 0xC1A55D50L, step);
         for (int j = 0; j < batch.length; j++) {
-            for (int t = 0; t < nt; t++) {
-                tokens[j * nt + t] = trainTokens[batch[j] * nt + t];
-            }
             classes[j] = drop.nextDouble() < gpt.classDropoutProb() ? gpt.nullClass() : trainLabels[batch[j]];
         }
-        org.bytedeco.pytorch.Tensor x = Ops.longs(device, tokens, batch.length, nt);   // [B, N]
-        org.bytedeco.pytorch.Tensor y = Ops.longs(device, classes, batch.length);      // [B]
-        org.bytedeco.pytorch.Tensor logits = net.forward(x, y);                         // [B, N, V]
-        org.bytedeco.pytorch.Tensor loss = torch.cross_entropy_loss(logits.reshape(-1, gpt.vocabSize()), x.reshape(-1));
+        org.bytedeco.pytorch.Tensor loss = loss(trainTokens, batch, classes);
         loss.backward();
         return new double[] {loss.item_double()};
     }
@@ -139,19 +146,13 @@ public final class GptTrainer extends Trainer {
     /** test_loss: mean next-token cross-entropy (nats) on the tokenised test images with their classes. */
     @Override
     protected Map<String, Double> evaluate(Progress progress) {
-        int nt = gpt.blockSize();
         return testLoss(testLabels.length, (start, b) -> {
-            long[] tokens = new long[b * nt];
+            int[] items = range(start, b);
             long[] classes = new long[b];
             for (int j = 0; j < b; j++) {
-                for (int t = 0; t < nt; t++) {
-                    tokens[j * nt + t] = testTokens[(start + j) * nt + t];
-                }
-                classes[j] = testLabels[start + j];
+                classes[j] = testLabels[items[j]];
             }
-            org.bytedeco.pytorch.Tensor x = Ops.longs(device, tokens, b, nt);
-            org.bytedeco.pytorch.Tensor logits = net.forward(x, Ops.longs(device, classes, b));
-            return torch.cross_entropy_loss(logits.reshape(-1, gpt.vocabSize()), x.reshape(-1)).item_double();
+            return loss(testTokens, items, classes).item_double();
         });
     }
 
