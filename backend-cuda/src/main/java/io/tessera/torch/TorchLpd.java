@@ -4,77 +4,35 @@ import io.tessera.core.BackendException;
 import io.tessera.core.model.LpdConfig;
 import io.tessera.core.model.LpdModel;
 import io.tessera.core.spi.ForwardBatch;
-import io.tessera.core.spi.GptSession;
-import io.tessera.core.spi.ModelSpec;
+import io.tessera.torch.nn.Attention;
 import io.tessera.torch.nn.LpdModule;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * LPD's ViT decoder (mit-han-lab/lpd {@code models/lpd.py}) as a decode session: the family's one libtorch
  * module ({@link LpdModule}, which training runs too) with its inference KV cache
  * ({@code Attention.forward_inference}: attention over the zero-filled cache). Weights are uploaded once;
- * each {@link #forward} runs in its own {@link PointerScope} and ends with one device → host copy.
+ * each forward ends with one device → host copy ({@link TorchSession}).
  */
-final class TorchLpd implements GptSession {
+final class TorchLpd extends TorchSession {
 
-    private final LpdModel model;
     private final LpdConfig c;
-    private final TorchOptions options;
-    private final Device device;
-    private final TorchTensors owned = new TorchTensors();
     private final LpdModule vit;      // the family's one libtorch module (also what training runs)
-    private final TorchKvCache cache; // per block [rows, heads, capacity, head_dim]
 
     TorchLpd(LpdModel model, TorchOptions options) {
-        this.model = model;
+        super(model, options, model.config().depth(), model.config().numHeads(), model.config().headDim());
         this.c = model.config();
-        this.options = options;
-        this.device = options.device();
-        ScalarType dtype = options.gptDtype();
-        options.applyThreads();
-        try (PointerScope _ = new PointerScope()) {
-            vit = new LpdModule(model.weights(), owned.uploads(device, dtype), dtype, true);
-        } catch (RuntimeException e) {
-            owned.close();
-            throw e;
-        }
-        this.cache = new TorchKvCache(owned, device, dtype, c.depth(), c.numHeads(), c.headDim());
+        vit = upload(uploads -> new LpdModule(model.weights(), uploads, dtype, true));
     }
 
     @Override
-    public ModelSpec model() {
-        return model;
-    }
-
-    @Override
-    public void reset(int rows, int capacity) {
-        cache.reset(rows, capacity);
-    }
-
-    @Override
-    public void clearRow(int row) {
-        cache.clearRow(row);
-    }
-
-    @Override
-    public float[] forward(ForwardBatch batch) {
-        validate(batch);
-        final int b = batch.rows();
-        final int t = batch.length();
-        try (PointerScope _ = new PointerScope()) {
-            // Where each entry writes its key/value, and which slots each entry sees; the module attends over the cache.
-            TorchKvCache.Pass pass = cache.pass(batch);
-            Tensor logits = vit.forward(TorchTensors.longs(tableRows(batch), device, b, t), TorchTensors.longs(batch.positions(), device, b, t),
-                    (layer, q, k, v) -> cache.attend(layer, pass, q, k, v), t);                          // [B, T, vocab]
-            return TorchTensors.toFloats(logits);
-        }
+    Tensor logits(Tensor rows, Tensor positions, Attention attention, int length) {
+        return vit.forward(rows, positions, attention, length);
     }
 
     /** Row of the joined embedding table per entry: class id (class_num = fake_latent), token, mask_token. */
-    private int[] tableRows(ForwardBatch batch) {
+    @Override
+    int[] tableRows(ForwardBatch batch) {
         int[] rows = new int[batch.ids().length];
         for (int i = 0; i < rows.length; i++) {
             int id = batch.ids()[i];
@@ -87,8 +45,8 @@ final class TorchLpd implements GptSession {
         return rows;
     }
 
-    private void validate(ForwardBatch batch) {
-        cache.check(batch);
+    @Override
+    void checkEntries(ForwardBatch batch) {
         for (int i = 0; i < batch.kinds().length; i++) {
             int id = batch.ids()[i];
             int limit = switch (batch.kinds()[i]) {
@@ -104,12 +62,6 @@ final class TorchLpd implements GptSession {
                 throw new BackendException("torch: lpd position " + p + " of entry " + i + " is outside [0, " + (c.seqLen() + 1) + ")");
             }
         }
-    }
-
-    @Override
-    public void close() {
-        cache.clear();
-        owned.close();
     }
 
     @Override

@@ -3,8 +3,6 @@ package io.tessera.torch;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.RandarModel;
 import io.tessera.core.spi.ForwardBatch;
-import io.tessera.core.spi.GptSession;
-import io.tessera.core.spi.ModelSpec;
 import io.tessera.torch.nn.LlamaGenModule;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
@@ -13,8 +11,8 @@ import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * RandAR ({@code RandAR/model/randar_gpt.py}) on libtorch: the LlamaGen GPT of {@link TorchLlamaGen} whose
- * QUERY entries embed the position instruction of their target cell.
+ * RandAR ({@code RandAR/model/randar_gpt.py}) on libtorch: the LlamaGen GPT session of {@link TorchLlamaGen}
+ * whose QUERY entries embed the position instruction of their target cell.
  *
  * <p>{@code get_position_instruction_tokens} is computed once with the official float32 ops: the vector
  * {@code pos_instruct_embeddings} [1, dim] viewed as [n_head, head_dim], rotated by every row of
@@ -23,14 +21,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * attention rotates its q and k by row p again: the official double rotation (RandAR issue #7), reproduced
  * on purpose because the released weights were trained with it.
  */
-final class TorchRandar implements GptSession {
-    private final RandarModel model;
-    private final TorchLlamaGen gpt;
-
+final class TorchRandar extends TorchLlamaGen {
     TorchRandar(RandarModel model, TorchOptions options) {
-        this.model = model;
         options.device(); // loads the natives and runs the once-per-process CPU kernel check before any tensor is made
-        this.gpt = new TorchLlamaGen(model, model.weights().gpt(), instructionTable(model), options);
+        super(model, model.weights().gpt(), instructionTable(model), options);
     }
 
     /** Row p = pos_instruct_embeddings rotated per head by RoPE row p (row 0, the class row, rotates to zeros). */
@@ -51,34 +45,14 @@ final class TorchRandar implements GptSession {
         }
     }
 
-    @Override
-    public ModelSpec model() {
-        return model;
-    }
-
-    @Override
-    public void reset(int rows, int capacity) {
-        gpt.reset(rows, capacity);
-    }
-
-    @Override
-    public void clearRow(int row) {
-        gpt.clearRow(row);
-    }
-
     /** QUERY (id 0) at position p reads instruction row p; everything else is the LlamaGen forward. */
     @Override
     public float[] forward(ForwardBatch batch) {
-        return gpt.forward(RandarModel.instructionRows(batch, "torch"));
-    }
-
-    @Override
-    public void close() {
-        gpt.close();
+        return super.forward(RandarModel.instructionRows(batch, "torch"));
     }
 
     @Override
     public String toString() {
-        return "TorchRandar[" + gpt + "]";
+        return "TorchRandar[" + super.toString() + "]";
     }
 }

@@ -11,8 +11,10 @@ import io.tessera.core.model.VqWeights;
 import io.tessera.core.spi.BackendOptions;
 import io.tessera.core.spi.EntryKind;
 import io.tessera.core.spi.ForwardBatch;
+import io.tessera.core.spi.GptSession;
 import io.tessera.core.model.RandomWeights;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Tiny models, options and batch builders shared by the tests. */
 final class Fixtures {
@@ -92,6 +94,29 @@ final class Fixtures {
             }
         }
         return new ForwardBatch(b, t, kinds, ids, pos, slots, vis);
+    }
+
+    /**
+     * Runs each pass on {@code session} after {@code exact} (a reference's float64 forward of the same batch) and
+     * asserts [B, T, vocab] logits within 1e-5 relative error of the reference's.
+     */
+    static void assertPassesMatch(GptSession session, Function<ForwardBatch, double[]> exact, int vocab, Entry[][]... passes) {
+        for (Entry[][] pass : passes) {
+            ForwardBatch fb = batch(pass);
+            double[] reference = exact.apply(fb);
+            float[] want = new float[reference.length];
+            for (int i = 0; i < reference.length; i++) {
+                want[i] = (float) reference[i];
+            }
+            float[] got = session.forward(fb);
+            if (got.length != pass.length * pass[0].length * vocab) {
+                throw new AssertionError("pass of " + pass[0].length + " entries: " + got.length + " logits");
+            }
+            double err = relErr(got, want);
+            if (!(err < 1e-5)) {
+                throw new AssertionError("pass of " + pass[0].length + " entries: relative error " + err);
+            }
+        }
     }
 
     /** max |a − b| / max |b|. */

@@ -2,7 +2,6 @@ package io.tessera.torch;
 
 import static io.tessera.torch.Fixtures.Entry;
 import static io.tessera.torch.Fixtures.batch;
-import static io.tessera.torch.Fixtures.relErr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -87,18 +86,7 @@ class TorchLpdTest {
             assertEquals("lpd", s.model().family());
             ref.reset(2, CAP);
             s.reset(2, CAP);
-            for (Entry[][] pass : new Entry[][][] {first, second}) {
-                ForwardBatch fb = batch(pass);
-                double[] exact = ref.forwardExact(fb);
-                float[] want = new float[exact.length];
-                for (int i = 0; i < exact.length; i++) {
-                    want[i] = (float) exact[i];
-                }
-                float[] got = s.forward(fb);
-                assertEquals(2 * pass[0].length * CONFIG.vocabSize(), got.length);
-                double err = relErr(got, want);
-                assertTrue(err < 1e-5, "pass of " + pass[0].length + " entries: relative error " + err);
-            }
+            Fixtures.assertPassesMatch(s, ref::forwardExact, CONFIG.vocabSize(), first, second);
         }
     }
 

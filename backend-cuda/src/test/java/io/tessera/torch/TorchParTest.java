@@ -17,7 +17,6 @@ import io.tessera.core.model.ParConfig;
 import io.tessera.core.model.ParModel;
 import io.tessera.core.model.ParWeights;
 import io.tessera.core.spi.EntryKind;
-import io.tessera.core.spi.ForwardBatch;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.model.RandomWeights;
 import java.util.Arrays;
@@ -88,17 +87,7 @@ class TorchParTest {
             assertEquals("par", s.model().family());
             ref.reset(2, CAP);
             s.reset(2, CAP);
-            for (Entry[][] pass : new Entry[][][] {prefill, parallel}) {
-                ForwardBatch fb = batch(pass);
-                double[] exact = ref.forwardExact(fb);
-                float[] want = new float[exact.length];
-                for (int i = 0; i < exact.length; i++) {
-                    want[i] = (float) exact[i];
-                }
-                float[] got = s.forward(fb);
-                double err = relErr(got, want);
-                assertTrue(err < 1e-5, "pass of " + pass[0].length + " entries: relative error " + err);
-            }
+            Fixtures.assertPassesMatch(s, ref::forwardExact, CONFIG.gpt().vocabSize(), prefill, parallel);
         }
     }
 

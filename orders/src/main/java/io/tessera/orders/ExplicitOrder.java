@@ -51,7 +51,7 @@ public final class ExplicitOrder implements OrderScheduler {
         options.string("name", name());
         Path file = Path.of(options.string("file"));
         String where = options.pathOf("file") + ": " + file;
-        List<int[]> groups;
+        List<Group> groups;
         if (file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".npy")) {
             if (!options.has("group_sizes")) {
                 throw options.error("group_sizes", "is required with a .npy file (" + file + ")");
@@ -68,16 +68,11 @@ public final class ExplicitOrder implements OrderScheduler {
                 throw new ConfigException(where + ": has " + cells.length + " cells, the " + grid + " grid has "
                         + grid.cells());
             }
-            groups = new ArrayList<>();
-            int at = 0;
-            for (int size : sizes) {
-                int[] g = new int[size];
-                for (int i = 0; i < size; i++) {
-                    g[i] = checkedCell(cells[at + i], grid, where, "index " + (at + i));
-                }
-                groups.add(g);
-                at += size;
+            int[] order = new int[cells.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = checkedCell(cells[i], grid, where, "index " + i);
             }
+            groups = FixedPlan.cutGroups(order, sizes);
         } else {
             if (options.has("group_sizes")) {
                 throw options.error("group_sizes", "only used with a .npy file; a JSON file lists its groups");
@@ -86,14 +81,10 @@ public final class ExplicitOrder implements OrderScheduler {
         }
         options.rejectUnknown();
         checkCover(groups, grid, where);
-        List<Group> plan = new ArrayList<>(groups.size());
-        for (int[] g : groups) {
-            plan.add(Group.of(g));
-        }
-        return new FixedPlan(plan, false);
+        return new FixedPlan(groups, false);
     }
 
-    private static List<int[]> readJson(Path file, GridSize grid, String where) {
+    private static List<Group> readJson(Path file, GridSize grid, String where) {
         Object root;
         try {
             String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -109,7 +100,7 @@ public final class ExplicitOrder implements OrderScheduler {
         if (!(root instanceof Map<?, ?> map) || !(map.get("groups") instanceof List<?> list)) {
             throw new ConfigException(where + ": must be a JSON object with a \"groups\" list of lists");
         }
-        List<int[]> groups = new ArrayList<>(list.size());
+        List<Group> groups = new ArrayList<>(list.size());
         for (int gi = 0; gi < list.size(); gi++) {
             if (!(list.get(gi) instanceof List<?> cells) || cells.isEmpty()) {
                 throw new ConfigException(where + ": groups[" + gi + "] must be a non-empty list of cells");
@@ -124,7 +115,7 @@ public final class ExplicitOrder implements OrderScheduler {
                 long cell = v instanceof java.math.BigInteger big ? big.longValue() : ((Number) v).longValue();
                 g[i] = checkedCell(cell, grid, where, at);
             }
-            groups.add(g);
+            groups.add(Group.of(g));
         }
         return groups;
     }
@@ -137,11 +128,11 @@ public final class ExplicitOrder implements OrderScheduler {
         return (int) cell;
     }
 
-    private static void checkCover(List<int[]> groups, GridSize grid, String where) {
+    private static void checkCover(List<Group> groups, GridSize grid, String where) {
         int[] groupOf = new int[grid.cells()];
         Arrays.fill(groupOf, -1);
         for (int gi = 0; gi < groups.size(); gi++) {
-            for (int cell : groups.get(gi)) {
+            for (int cell : groups.get(gi).cells()) {
                 if (groupOf[cell] >= 0) {
                     throw new ConfigException(where + ": cell " + cell + " appears twice (groups " + groupOf[cell]
                             + " and " + gi + ")");

@@ -56,16 +56,18 @@ public final class LpdOrder implements OrderScheduler {
     public FixedPlan plan(GridSize grid, ConfigNode options, long seed) {
         options.string("name", name());
         int[] sizes = GroupSchedules.fromOptions(options, grid.cells(), DEFAULT_STEPS, GroupSchedules::lpd, true);
-        double tau = options.number("proximity_threshold", DEFAULT_PROXIMITY_THRESHOLD);
-        if (!(tau >= 0.0) || Double.isInfinite(tau)) {
-            throw options.error("proximity_threshold", "must be a finite number ≥ 0, got " + tau);
-        }
-        double rho = options.number("repulsion", DEFAULT_REPULSION);
-        if (!(rho >= 0.0) || Double.isInfinite(rho)) {
-            throw options.error("repulsion", "must be a finite number ≥ 0, got " + rho);
-        }
+        double tau = finiteNonNegative(options, "proximity_threshold", DEFAULT_PROXIMITY_THRESHOLD);
+        double rho = finiteNonNegative(options, "repulsion", DEFAULT_REPULSION);
         options.rejectUnknown();
         return FixedPlan.cut(order(grid, sizes, tau, rho, new Rng(seed)), sizes);
+    }
+
+    private static double finiteNonNegative(ConfigNode options, String key, double fallback) {
+        double v = options.number(key, fallback);
+        if (!(v >= 0.0) || Double.isInfinite(v)) {
+            throw options.error(key, "must be a finite number ≥ 0, got " + v);
+        }
+        return v;
     }
 
     /**

@@ -6,6 +6,7 @@ import io.tessera.core.spi.GridSize;
 import io.tessera.core.spi.OrderScheduler;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.pf4j.Extension;
 
 /**
@@ -67,10 +68,7 @@ public final class RandomOrder implements OrderScheduler {
             };
         }
         options.rejectUnknown();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
+        int[] order = IntStream.range(0, n).toArray();
         new Rng(seed).shuffle(order);
         return FixedPlan.cut(order, sizes);
     }

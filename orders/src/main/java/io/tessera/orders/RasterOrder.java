@@ -5,6 +5,7 @@ import io.tessera.core.spi.GridSize;
 import io.tessera.core.spi.OrderScheduler;
 import io.tessera.core.spi.Plan;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.pf4j.Extension;
 
 /**
@@ -33,10 +34,7 @@ public final class RasterOrder implements OrderScheduler {
         options.string("name", name());
         options.rejectUnknown();
         int n = grid.cells();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
+        int[] order = IntStream.range(0, n).toArray();
         return FixedPlan.cut(order, GroupSchedules.one(n));
     }
 }

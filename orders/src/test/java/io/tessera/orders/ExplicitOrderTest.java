@@ -106,6 +106,15 @@ class ExplicitOrderTest {
         assertConfigError("order.file: " + small + ": has 3 cells, the 2x2 grid has 4",
                 () -> order.plan(grid, options("explicit", "file", small.toString(), "group_sizes", List.of(4)), 0));
 
+        Path outside = dir.resolve("outside.npy");
+        Npy.writeInt32(outside, new int[] {0, 1, 9, 3}, 4);
+        assertConfigError("order.file: " + outside + ": index 2: cell 9 is outside the 2x2 grid [0, 4)",
+                () -> order.plan(grid, options("explicit", "file", outside.toString(), "group_sizes", List.of(1, 3)), 0));
+        Path twice = dir.resolve("twice.npy");
+        Npy.writeInt32(twice, new int[] {1, 1, 2, 3}, 4);
+        assertConfigError("order.file: " + twice + ": cell 1 appears twice (groups 0 and 1)",
+                () -> order.plan(grid, options("explicit", "file", twice.toString(), "group_sizes", List.of(1, 3)), 0));
+
         Path notNpy = dir.resolve("text.npy");
         Files.writeString(notNpy, "hello world, not numpy");
         assertConfigError("order.file: " + notNpy + ": not a .npy file",

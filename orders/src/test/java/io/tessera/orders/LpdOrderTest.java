@@ -148,6 +148,8 @@ class LpdOrderTest {
                 () -> order.plan(grid, options("lpd", "steps", 20, "group_sizes", List.of(1, 255)), 0));
         assertConfigError("order.repulsion: must be a finite number ≥ 0, got -1.0",
                 () -> order.plan(grid, options("lpd", "repulsion", -1), 0));
+        assertConfigError("order.proximity_threshold: must be a finite number ≥ 0, got -0.5",
+                () -> order.plan(grid, options("lpd", "proximity_threshold", -0.5), 0));
         assertConfigError("order.proximity_threshold: must be a number",
                 () -> order.plan(grid, options("lpd", "proximity_threshold", "near"), 0));
         assertConfigError("order.tau: unknown key", () -> order.plan(grid, options("lpd", "tau", 1), 0));

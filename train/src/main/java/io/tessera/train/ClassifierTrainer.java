@@ -55,8 +55,8 @@ public final class ClassifierTrainer extends Trainer {
 
     @Override
     protected void prepare(Progress progress) {
-        train = FashionMnist.load(cfg.dataDir(), true).limit(cfg.trainLimit());
-        test = FashionMnist.load(cfg.dataDir(), false).limit(cfg.testLimit());
+        train = cfg.images(true);
+        test = cfg.images(false);
         progress.message("classifier: data " + train.size() + " train / " + test.size() + " test images from " + cfg.dataDir());
     }
 
@@ -96,10 +96,7 @@ public final class ClassifierTrainer extends Trainer {
         int bs = 250;
         for (int start = 0; start < test.size(); start += bs) {
             int n = Math.min(bs, test.size() - start);
-            int[] idx = new int[n];
-            for (int j = 0; j < n; j++) {
-                idx[j] = start + j;
-            }
+            int[] idx = range(start, n);
             try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
                 org.bytedeco.pytorch.Tensor x = Ops.floats(device, test.images(idx, null), n, 3, FashionMnist.PADDED, FashionMnist.PADDED);
                 org.bytedeco.pytorch.Tensor y = Ops.longs(device, test.labels(idx), n);

@@ -5,8 +5,6 @@ import io.tessera.core.model.LlamaGenWeights;
 import io.tessera.core.model.LlamaGenModel;
 import io.tessera.core.decode.SamplingConfig;
 import io.tessera.core.decode.LlamaGenAdapter;
-import io.tessera.core.io.Images;
-import io.tessera.datasets.FashionMnist;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
 import io.tessera.core.checkpoint.Tensor;
@@ -14,13 +12,9 @@ import io.tessera.core.config.ConfigNode;
 import io.tessera.core.decode.Rng;
 import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.pipeline.ModelLoader;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -39,15 +33,9 @@ import org.bytedeco.pytorch.global.torch;
  * </pre>
  */
 public final class GptTrainer extends Trainer {
-    private final Path vqFile;
-    private final Path cacheFile;
+    private final VqTokens.Source tokenSource;
     private final ConfigNode modelNode;
-    private final int perClass;
-    private final double cfgScale;
-    private final int topK;
-    private final double temperature;
-    private final long sampleSeed;
-    private final Path classifierFile;
+    private final SampleOptions sample;
     private LlamaGenConfig gpt;
     private VqTokens data;
     private int[] trainTokens; // [n, N]
@@ -58,18 +46,10 @@ public final class GptTrainer extends Trainer {
 
     public GptTrainer(TrainConfig cfg) {
         super(cfg);
-        ConfigNode tok = cfg.section("tokenizer");
-        vqFile = cfg.resolve(tok, "checkpoint");
-        tok.rejectUnknown();
+        tokenSource = VqTokens.Source.read(cfg);
         modelNode = cfg.section("model"); // read again in prepare(): vocab_size defaults to the codebook size
-        cacheFile = cfg.path("tokens_cache", cfg.workDir().resolve("tokens.safetensors"));
         ConfigNode s = cfg.section("sample");
-        perClass = s.intIn("per_class", 4, 0, 64);
-        cfgScale = s.number("cfg_scale", 3.0);
-        topK = s.intAtLeast("top_k", 0, 0);
-        temperature = s.number("temperature", 1.0);
-        sampleSeed = s.integer("seed", 0);
-        classifierFile = s.has("classifier") ? cfg.resolve(s, "classifier") : null;
+        sample = SampleOptions.read(cfg, s);
         s.rejectUnknown();
         // validate the model section now (vocab_size checked against the codebook in prepare())
         gpt = readGptConfig(modelNode, -1);
@@ -78,10 +58,7 @@ public final class GptTrainer extends Trainer {
 
     /** LlamaGen fields of a {@code model} section; {@code codebook} &gt; 0 is the default and required vocab size. */
     static LlamaGenConfig readGptConfig(ConfigNode m, int codebook) {
-        int grid = m.intAtLeast("grid", 16, 1);
-        if (grid != FashionMnist.PADDED / 2) {
-            throw m.error("grid", "must be 16 (32 px images, 2× VQ), got " + grid);
-        }
+        int grid = VqTokens.grid(m);
         // the trainer's defaults; the fields are bound by core's one LlamaGen binding
         LlamaGenConfig defaults = new LlamaGenConfig(192, 4, 6, 6, 256, Float.NaN, 1e-5f, 10000f, Math.max(codebook, 1), 10, 1,
                 0.1f, grid);
@@ -120,7 +97,7 @@ public final class GptTrainer extends Trainer {
 
     @Override
     protected void prepare(Progress progress) {
-        data = VqTokens.load(cfg, vqFile, cacheFile, device, "gpt", progress);
+        data = VqTokens.load(cfg, tokenSource, device, "gpt", progress);
         gpt = readGptConfig(modelNode, data.vqConfig().codebookSize());
         modelNode.rejectUnknown(); // every model field has been read now: a typo is an error, not a default
         trainTokens = data.trainTokens();
@@ -139,22 +116,29 @@ public final class GptTrainer extends Trainer {
         net = new GptNet(gpt, params);
     }
 
+    /** Mean next-token cross-entropy of the images {@code items} of {@code tokens} [n, N] with {@code classes} (with grad when enabled). */
+    private org.bytedeco.pytorch.Tensor loss(int[] tokens, int[] items, long[] classes) {
+        int nt = gpt.blockSize();
+        long[] rows = new long[items.length * nt];
+        for (int j = 0; j < items.length; j++) {
+            for (int t = 0; t < nt; t++) {
+                rows[j * nt + t] = tokens[items[j] * nt + t];
+            }
+        }
+        org.bytedeco.pytorch.Tensor x = Ops.longs(device, rows, items.length, nt);     // [B, N]
+        org.bytedeco.pytorch.Tensor y = Ops.longs(device, classes, items.length);      // [B]
+        org.bytedeco.pytorch.Tensor logits = net.forward(x, y);                         // [B, N, V]
+        return torch.cross_entropy_loss(logits.reshape(-1, gpt.vocabSize()), x.reshape(-1));
+    }
+
     @Override
     protected double[] trainStep(long step, int[] batch) {
-        int nt = gpt.blockSize();
-        long[] tokens = new long[batch.length * nt];
         long[] classes = new long[batch.length];
         Rng drop = Rng.stream(cfg.seed() ^ 0xC1A55D50L, step);
         for (int j = 0; j < batch.length; j++) {
-            for (int t = 0; t < nt; t++) {
-                tokens[j * nt + t] = trainTokens[batch[j] * nt + t];
-            }
             classes[j] = drop.nextDouble() < gpt.classDropoutProb() ? gpt.nullClass() : trainLabels[batch[j]];
         }
-        org.bytedeco.pytorch.Tensor x = Ops.longs(device, tokens, batch.length, nt);   // [B, N]
-        org.bytedeco.pytorch.Tensor y = Ops.longs(device, classes, batch.length);      // [B]
-        org.bytedeco.pytorch.Tensor logits = net.forward(x, y);                         // [B, N, V]
-        org.bytedeco.pytorch.Tensor loss = torch.cross_entropy_loss(logits.reshape(-1, gpt.vocabSize()), x.reshape(-1));
+        org.bytedeco.pytorch.Tensor loss = loss(trainTokens, batch, classes);
         loss.backward();
         return new double[] {loss.item_double()};
     }
@@ -162,29 +146,14 @@ public final class GptTrainer extends Trainer {
     /** test_loss: mean next-token cross-entropy (nats) on the tokenised test images with their classes. */
     @Override
     protected Map<String, Double> evaluate(Progress progress) {
-        int nt = gpt.blockSize();
-        int n = testLabels.length;
-        double sum = 0;
-        int bs = 50;
-        for (int start = 0; start < n; start += bs) {
-            int b = Math.min(bs, n - start);
-            long[] tokens = new long[b * nt];
+        return testLoss(testLabels.length, (start, b) -> {
+            int[] items = range(start, b);
             long[] classes = new long[b];
             for (int j = 0; j < b; j++) {
-                for (int t = 0; t < nt; t++) {
-                    tokens[j * nt + t] = testTokens[(start + j) * nt + t];
-                }
-                classes[j] = testLabels[start + j];
+                classes[j] = testLabels[items[j]];
             }
-            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
-                org.bytedeco.pytorch.Tensor x = Ops.longs(device, tokens, b, nt);
-                org.bytedeco.pytorch.Tensor logits = net.forward(x, Ops.longs(device, classes, b));
-                sum += torch.cross_entropy_loss(logits.reshape(-1, gpt.vocabSize()), x.reshape(-1)).item_double() * b;
-            }
-        }
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("test_loss", sum / n);
-        return m;
+            return loss(testTokens, items, classes).item_double();
+        });
     }
 
     @Override
@@ -203,24 +172,15 @@ public final class GptTrainer extends Trainer {
         meta.put("rope_base", Float.toString(gpt.ropeBase()));
         meta.put("norm_eps", Float.toString(gpt.normEps()));
         meta.put("grid", Integer.toString(gpt.grid()));
-        meta.put("tokenizer_sha256", TrainIo.sha256(vqFile));
+        meta.put("tokenizer_sha256", TrainIo.sha256(tokenSource.vq()));
         return meta;
     }
 
     /** Samples per_class images of every class with CFG, decodes them with the VQ: gpt_samples.png (one row per class). */
     @Override
     protected void afterExport(Progress progress) {
-        if (perClass == 0) {
-            return;
-        }
-        int[] cls = sampleClasses(gpt.numClasses(), perClass);
-        long t0 = System.nanoTime();
-        float[] images = generate(cls, cfgScale, topK, temperature, sampleSeed);
-        Path png = cfg.workDir().resolve("gpt_samples.png");
-        Images.writePng(png, Images.grid(images, cls.length, 3, FashionMnist.PADDED, perClass, 3, 0x808080));
-        progress.message(String.format(Locale.ROOT, "gpt: %d samples (cfg %.2f, top_k %d, T %.2f) in %.0f s → %s",
-                cls.length, cfgScale, topK, temperature, (System.nanoTime() - t0) / 1e9, png));
-        reportAgreement(classifierFile, images, cls, progress);
+        writeSamples(sample, gpt.numClasses(), sample.describe(),
+                cls -> generate(cls, sample.cfgScale(), sample.topK(), sample.temperature(), sample.seed()), progress);
     }
 
     /**

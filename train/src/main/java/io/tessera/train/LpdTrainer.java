@@ -6,8 +6,6 @@ import io.tessera.core.model.LpdWeights;
 import io.tessera.core.model.LpdModel;
 import io.tessera.core.decode.SamplingConfig;
 import io.tessera.core.decode.LpdAdapter;
-import io.tessera.core.io.Images;
-import io.tessera.datasets.FashionMnist;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
 import io.tessera.core.config.ConfigNode;
@@ -15,15 +13,11 @@ import io.tessera.core.decode.Rng;
 import io.tessera.core.model.LpdConfig;
 import io.tessera.orders.GroupSchedules;
 import io.tessera.orders.LpdOrder;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -51,20 +45,14 @@ public final class LpdTrainer extends Trainer {
     /** Step count of the evaluation loss. */
     public static final int EVAL_STEPS = 20;
 
-    private final Path vqFile;
-    private final Path cacheFile;
+    private final VqTokens.Source tokenSource;
     private final ConfigNode modelNode;
     private final int[] stepCounts;
-    private final int perClass;
+    private final SampleOptions sample;
     private final int sampleSteps;
     private final String sampleOrder;
     private final double repulsion;
     private final double proximity;
-    private final double cfgScale;
-    private final int topK;
-    private final double temperature;
-    private final long sampleSeed;
-    private final Path classifierFile;
     private LpdConfig lpd;
     private double labelDrop;
     private int[][] schedules;
@@ -73,10 +61,7 @@ public final class LpdTrainer extends Trainer {
 
     public LpdTrainer(TrainConfig cfg) {
         super(cfg);
-        ConfigNode tok = cfg.section("tokenizer");
-        vqFile = cfg.resolve(tok, "checkpoint");
-        tok.rejectUnknown();
-        cacheFile = cfg.path("tokens_cache", cfg.workDir().resolve("tokens.safetensors"));
+        tokenSource = VqTokens.Source.read(cfg);
         modelNode = cfg.section("model"); // read again in prepare(): vqgan_vocab_size defaults to the codebook size
         lpd = readLpdConfig(modelNode, -1);
         labelDrop = modelNode.number("label_drop_prob", 0.1);
@@ -104,7 +89,7 @@ public final class LpdTrainer extends Trainer {
             schedules[i] = GroupSchedules.lpd(n, stepCounts[i]);
         }
         ConfigNode s = cfg.section("sample");
-        perClass = s.intIn("per_class", 4, 0, 64);
+        sample = SampleOptions.read(cfg, s);
         sampleSteps = s.intIn("steps", EVAL_STEPS, Math.min(2, n), n);
         sampleOrder = s.string("order", "lpd");
         if (!sampleOrder.equals("lpd") && !sampleOrder.equals("random")) {
@@ -112,11 +97,6 @@ public final class LpdTrainer extends Trainer {
         }
         repulsion = s.number("repulsion", LpdOrder.DEFAULT_REPULSION);
         proximity = s.number("proximity_threshold", LpdOrder.DEFAULT_PROXIMITY_THRESHOLD);
-        cfgScale = s.number("cfg_scale", 3.0);
-        topK = s.intAtLeast("top_k", 0, 0);
-        temperature = s.number("temperature", 1.0);
-        sampleSeed = s.integer("seed", 0);
-        classifierFile = s.has("classifier") ? cfg.resolve(s, "classifier") : null;
         s.rejectUnknown();
         cfg.finish();
     }
@@ -142,10 +122,7 @@ public final class LpdTrainer extends Trainer {
         if (!(eps > 0)) {
             throw m.error("norm_eps", "must be > 0, got " + eps);
         }
-        int grid = m.intAtLeast("grid", 16, 1);
-        if (grid != FashionMnist.PADDED / 2) {
-            throw m.error("grid", "must be 16 (32 px images, 2× VQ), got " + grid);
-        }
+        int grid = VqTokens.grid(m);
         return new LpdConfig(dim, depth, heads, ratio, vocab, classes, (float) eps, grid);
     }
 
@@ -170,7 +147,7 @@ public final class LpdTrainer extends Trainer {
 
     @Override
     protected void prepare(Progress progress) {
-        data = VqTokens.load(cfg, vqFile, cacheFile, device, name(), progress);
+        data = VqTokens.load(cfg, tokenSource, device, name(), progress);
         // the default and required vqgan_vocab_size is the codebook size, known once the VQ is read
         lpd = readLpdConfig(modelNode, data.vqConfig().codebookSize());
     }
@@ -245,25 +222,10 @@ public final class LpdTrainer extends Trainer {
 
     @Override
     protected Map<String, Double> evaluate(Progress progress) {
-        int n = data.testLabels().length;
         int[] sizes = GroupSchedules.lpd(lpd.seqLen(), EVAL_STEPS);
         Rng rng = new Rng(0x7E57L);
-        double sum = 0;
-        int bs = 50;
-        for (int start = 0; start < n; start += bs) {
-            int b = Math.min(bs, n - start);
-            int[] items = new int[b];
-            for (int j = 0; j < b; j++) {
-                items[j] = start + j;
-            }
-            Batch bt = layout(data.testTokens(), data.testLabels(), items, lpd.seqLen(), sizes, 0.0, lpd.nullClass(), rng);
-            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
-                sum += loss(bt).item_double() * b;
-            }
-        }
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("test_loss", sum / n);
-        return m;
+        return testLoss(data.testLabels().length, (start, b) -> loss(layout(data.testTokens(), data.testLabels(),
+                range(start, b), lpd.seqLen(), sizes, 0.0, lpd.nullClass(), rng)).item_double());
     }
 
     @Override
@@ -281,24 +243,15 @@ public final class LpdTrainer extends Trainer {
         meta.put("norm_eps", Float.toString(lpd.normEps()));
         meta.put("grid", Integer.toString(lpd.grid()));
         meta.put("train_steps", Arrays.stream(stepCounts).mapToObj(Integer::toString).collect(Collectors.joining(",")));
-        meta.put("tokenizer_sha256", TrainIo.sha256(vqFile));
+        meta.put("tokenizer_sha256", TrainIo.sha256(tokenSource.vq()));
         return meta;
     }
 
     /** Samples per_class images of every class, decodes them with the VQ: lpd_samples.png (one row per class). */
     @Override
     protected void afterExport(Progress progress) {
-        if (perClass == 0) {
-            return;
-        }
-        int[] cls = sampleClasses(lpd.numClasses(), perClass);
-        long t0 = System.nanoTime();
-        float[] images = generate(cls, sampleSteps, cfgScale, topK, temperature, sampleSeed);
-        Path png = cfg.workDir().resolve("lpd_samples.png");
-        Images.writePng(png, Images.grid(images, cls.length, 3, FashionMnist.PADDED, perClass, 3, 0x808080));
-        progress.message(String.format(Locale.ROOT, "lpd: %d samples (%d steps, %s order, cfg %.2f, top_k %d, T %.2f) in %.0f s → %s",
-                cls.length, sampleSteps, sampleOrder, cfgScale, topK, temperature, (System.nanoTime() - t0) / 1e9, png));
-        reportAgreement(classifierFile, images, cls, progress);
+        writeSamples(sample, lpd.numClasses(), sampleSteps + " steps, " + sampleOrder + " order, " + sample.describe(),
+                cls -> generate(cls, sampleSteps, sample.cfgScale(), sample.topK(), sample.temperature(), sample.seed()), progress);
     }
 
     /**

@@ -227,6 +227,12 @@ public final class TrainConfig {
     public Path dataDir() { return dataDir; }
     public int trainLimit() { return trainLimit; }
     public int testLimit() { return testLimit; }
+
+    /** Fashion-MNIST's training split ({@code train}) or test split of {@code data.dir}, cut to train_limit / test_limit. */
+    public FashionMnist images(boolean train) {
+        return FashionMnist.load(dataDir, train).limit(train ? trainLimit : testLimit);
+    }
+
     public Path workDir() { return workDir; }
     public Path out() { return out; }
     public DType saveDtype() { return saveDtype; }

@@ -1,5 +1,7 @@
 package io.tessera.train;
 
+import io.tessera.core.io.Images;
+import io.tessera.datasets.FashionMnist;
 import io.tessera.datasets.FmnistClassifier;
 import io.tessera.torch.nn.Ops;
 import io.tessera.torch.nn.ParamStore;
@@ -15,9 +17,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Context;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -74,20 +79,63 @@ public abstract class Trainer {
     protected void afterExport(Progress progress) {
     }
 
-    /** The classes of the sanity samples: {@code perClass} images of every class, one row per class. */
-    protected static int[] sampleClasses(int classes, int perClass) {
-        int[] cls = new int[classes * perClass];
-        for (int i = 0; i < cls.length; i++) {
-            cls[i] = i / perClass;
+    /**
+     * The sanity samples of a GPT or LPD run: {@code sample.per_class} images of every class (one row per class)
+     * from {@code generate} (classes → images [n, 3, 32, 32]) in {@code <name>_samples.png}, one message naming
+     * {@code settings}, and the classifier's agreement when {@code sample.classifier} is given.
+     */
+    protected final void writeSamples(SampleOptions sample, int numClasses, String settings,
+            Function<int[], float[]> generate, Progress progress) {
+        if (sample.perClass() == 0) {
+            return;
         }
-        return cls;
+        int[] cls = new int[numClasses * sample.perClass()];
+        for (int i = 0; i < cls.length; i++) {
+            cls[i] = i / sample.perClass();
+        }
+        long t0 = System.nanoTime();
+        float[] images = generate.apply(cls);
+        Path png = cfg.workDir().resolve(name() + "_samples.png");
+        Images.writePng(png, Images.grid(images, cls.length, 3, FashionMnist.PADDED, sample.perClass(), 3, 0x808080));
+        progress.message(String.format(Locale.ROOT, "%s: %d samples (%s) in %.0f s → %s",
+                name(), cls.length, settings, (System.nanoTime() - t0) / 1e9, png));
+        reportAgreement(sample.classifier(), images, cls, progress);
+    }
+
+    /** The item indices {@code start, start + 1, …, start + count − 1} (one batch of a data set, in order). */
+    protected static int[] range(int start, int count) {
+        return IntStream.range(start, start + count).toArray();
+    }
+
+    /** The mean loss of the held-out items {@code start … start + count − 1} (one evaluation batch). */
+    @FunctionalInterface
+    protected interface BatchLoss {
+        double mean(int start, int count);
+    }
+
+    /**
+     * {@code test_loss}: the mean of {@code loss} over {@code n} held-out items in batches of 50, weighted by
+     * batch size; each batch runs without grad in its own {@link PointerScope}.
+     */
+    protected static Map<String, Double> testLoss(int n, BatchLoss loss) {
+        double sum = 0;
+        int bs = 50;
+        for (int start = 0; start < n; start += bs) {
+            int b = Math.min(bs, n - start);
+            try (PointerScope _ = new PointerScope(); NoGradGuard _ = new NoGradGuard()) {
+                sum += loss.mean(start, b) * b;
+            }
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("test_loss", sum / n);
+        return m;
     }
 
     /**
      * With a classifier file (the {@code sample.classifier} of a GPT or LPD run) that exists: one message
      * with the share of {@code images} [n, 3, 32, 32] the classifier puts in their conditioning class.
      */
-    protected final void reportAgreement(Path classifierFile, float[] images, int[] classes, Progress progress) {
+    private void reportAgreement(Path classifierFile, float[] images, int[] classes, Progress progress) {
         if (classifierFile == null || !Files.exists(classifierFile)) {
             return;
         }

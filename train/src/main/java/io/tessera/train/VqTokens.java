@@ -6,6 +6,7 @@ import io.tessera.torch.nn.ParamStore;
 import io.tessera.core.CheckpointException;
 import io.tessera.core.checkpoint.MemoryCheckpoint;
 import io.tessera.core.checkpoint.Tensor;
+import io.tessera.core.config.ConfigNode;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
 import java.nio.file.Files;
@@ -28,8 +29,32 @@ import org.bytedeco.pytorch.NoGradGuard;
  */
 record VqTokens(VqConfig vqConfig, VqNet vq, int[] trainTokens, int[] trainLabels, int[] testTokens, int[] testLabels) {
 
-    /** Loads the VQ at {@code vqFile}, then the tokens from {@code cacheFile} when its key matches, else tokenises and writes it. */
-    static VqTokens load(TrainConfig cfg, Path vqFile, Path cacheFile, Device device, String kind, Progress progress) {
+    /**
+     * Where a token-model run's tokens come from: {@code tokenizer: {checkpoint: …}} (the trained VQ) and
+     * {@code tokens_cache} (default {@code work_dir/tokens.safetensors}).
+     */
+    record Source(Path vq, Path cache) {
+        static Source read(TrainConfig cfg) {
+            ConfigNode tok = cfg.section("tokenizer");
+            Path vq = cfg.resolve(tok, "checkpoint");
+            tok.rejectUnknown();
+            return new Source(vq, cfg.path("tokens_cache", cfg.workDir().resolve("tokens.safetensors")));
+        }
+    }
+
+    /** The {@code grid} of a token model's {@code model} section: 16 (32 px images through the 2× VQ), the only one. */
+    static int grid(ConfigNode m) {
+        int grid = m.intAtLeast("grid", 16, 1);
+        if (grid != FashionMnist.PADDED / 2) {
+            throw m.error("grid", "must be 16 (32 px images, 2× VQ), got " + grid);
+        }
+        return grid;
+    }
+
+    /** Loads the VQ of {@code source}, then the tokens from its cache file when the key matches, else tokenises and writes it. */
+    static VqTokens load(TrainConfig cfg, Source source, Device device, String kind, Progress progress) {
+        Path vqFile = source.vq();
+        Path cacheFile = source.cache();
         if (!Files.exists(vqFile)) {
             throw new CheckpointException(vqFile + ": VQ tokenizer not found (train it first: kind vq); tokenizer.checkpoint in " + cfg.source());
         }
@@ -50,8 +75,8 @@ record VqTokens(VqConfig vqConfig, VqNet vq, int[] trainTokens, int[] trainLabel
         }
         if (cached == null) {
             long t0 = System.nanoTime();
-            FashionMnist train = FashionMnist.load(cfg.dataDir(), true).limit(cfg.trainLimit());
-            FashionMnist test = FashionMnist.load(cfg.dataDir(), false).limit(cfg.testLimit());
+            FashionMnist train = cfg.images(true);
+            FashionMnist test = cfg.images(false);
             Map<String, Tensor> m = new LinkedHashMap<>();
             tokenize(vq, device, train, "train", m, kind, progress);
             tokenize(vq, device, test, "test", m, kind, progress);

@@ -122,8 +122,8 @@ public final class VqTrainer extends Trainer {
 
     @Override
     protected void prepare(Progress progress) {
-        train = FashionMnist.load(cfg.dataDir(), true).limit(cfg.trainLimit());
-        test = FashionMnist.load(cfg.dataDir(), false).limit(cfg.testLimit());
+        train = cfg.images(true);
+        test = cfg.images(false);
         progress.message("vq: data " + train.size() + " train / " + test.size() + " test images from " + cfg.dataDir());
     }
 
@@ -162,10 +162,7 @@ public final class VqTrainer extends Trainer {
         int bs = 100;
         for (int start = 0; start < test.size(); start += bs) {
             int n = Math.min(bs, test.size() - start);
-            int[] idx = new int[n];
-            for (int j = 0; j < n; j++) {
-                idx[j] = start + j;
-            }
+            int[] idx = range(start, n);
             float[] img = test.images(idx, null);
             float[] rec = reconstruct(img, n);
             for (int i = 0; i < img.length; i++) {
@@ -210,10 +207,7 @@ public final class VqTrainer extends Trainer {
     @Override
     protected void afterExport(Progress progress) {
         int n = Math.min(16, test.size());
-        int[] idx = new int[n];
-        for (int j = 0; j < n; j++) {
-            idx[j] = j;
-        }
+        int[] idx = range(0, n);
         float[] img = test.images(idx, null);
         float[] rec = reconstruct(img, n);
         int plane = 3 * FashionMnist.PADDED * FashionMnist.PADDED;

@@ -50,12 +50,7 @@ class LpdTrainerTest {
     }
 
     static TrainConfig config(Path dir, String kind, String work, String out, int steps, int batch, double lr, String rest) {
-        String yaml = "kind: " + kind + "\nseed: 7\ndevice: cpu\nthreads: 1\n"
-                + "data: {dir: " + data.toAbsolutePath() + ", test_limit: 20}\n"
-                + "work_dir: runs/" + work + "\n" + out
-                + "train: {steps: " + steps + ", batch_size: " + batch + ", lr: " + lr + ", warmup_steps: 2, log_every: 2, checkpoint_every: 3}\n"
-                + rest;
-        return TrainConfig.parse(yaml, "test-" + work + ".yaml", dir);
+        return TinyData.config(data, dir, kind, work, out, steps, batch, lr, rest);
     }
 
     @Test
@@ -114,5 +109,10 @@ class LpdTrainerTest {
         e = assertThrows(ConfigException.class, () -> Trainers.create(config(shared, "lpd", "e", "out: x.safetensors\n", 2, 2, 1e-3,
                 base + "sample: {order: raster}\n")));
         assertTrue(e.getMessage().startsWith("test-e.yaml: sample.order:"), e.getMessage());
+        for (String kind : new String[] {"lpd", "gpt"}) {
+            e = assertThrows(ConfigException.class, () -> Trainers.create(config(shared, kind, "e", "out: x.safetensors\n", 2, 2, 1e-3,
+                    base + "model: {grid: 8}\n")));
+            assertEquals("test-e.yaml: model.grid: must be 16 (32 px images, 2× VQ), got 8", e.getMessage(), kind);
+        }
     }
 }

@@ -9,6 +9,20 @@ final class TinyData {
     private TinyData() {
     }
 
+    /**
+     * A test run's config on the tiny data in {@code data} (seed 7, CPU, one thread, 20 test images), read from
+     * {@code test-<work>.yaml} in {@code dir}: {@code out} and {@code rest} are whole YAML lines.
+     */
+    static TrainConfig config(Path data, Path dir, String kind, String work, String out, int steps, int batch, double lr,
+            String rest) {
+        String yaml = "kind: " + kind + "\nseed: 7\ndevice: cpu\nthreads: 1\n"
+                + "data: {dir: " + data.toAbsolutePath() + ", test_limit: 20}\n"
+                + "work_dir: runs/" + work + "\n" + out
+                + "train: {steps: " + steps + ", batch_size: " + batch + ", lr: " + lr + ", warmup_steps: 2, log_every: 2, checkpoint_every: 3}\n"
+                + rest;
+        return TrainConfig.parse(yaml, "test-" + work + ".yaml", dir);
+    }
+
     /** {@code train}/{@code test} images in {@code dir}: class c is a bright bar whose position and width depend on c, plus noise. */
     static Path write(Path dir, int train, int test) {
         write(dir.resolve("train-images-idx3-ubyte.gz"), dir.resolve("train-labels-idx1-ubyte.gz"), train, 1);

@@ -44,12 +44,7 @@ class TrainersTest {
     }
 
     static TrainConfig config(Path dir, String kind, String work, String out, int steps, int batch, double lr, String rest) {
-        String yaml = "kind: " + kind + "\nseed: 7\ndevice: cpu\nthreads: 1\n"
-                + "data: {dir: " + data.toAbsolutePath() + ", test_limit: 20}\n"
-                + "work_dir: runs/" + work + "\n" + out
-                + "train: {steps: " + steps + ", batch_size: " + batch + ", lr: " + lr + ", warmup_steps: 2, log_every: 2, checkpoint_every: 3}\n"
-                + rest;
-        return TrainConfig.parse(yaml, "test-" + work + ".yaml", dir);
+        return TinyData.config(data, dir, kind, work, out, steps, batch, lr, rest);
     }
 
     static double[] losses(Path csv) throws IOException {
