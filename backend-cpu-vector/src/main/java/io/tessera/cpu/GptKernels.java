@@ -334,7 +334,8 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         }
 
         /**
-         * Packed-panel GEMM, lanes along the outputs. Per panel and per 2L-wide column of it, the activation rows go
+         * Packed-panel GEMM, lanes along the outputs. A pass of one or two rows takes four column blocks at a time
+         * ({@link #narrow}). Otherwise, per 2L-wide column (two column blocks), the activation rows go
          * eight at a time (an 8 × 2-vector tile: per k two weight loads and eight broadcasts feed 16 FMAs, the 16
          * accumulators in registers), then four, two, one. Each weight is read from memory once per call: when the
          * rows need several tiles the inputs go in chunks of {@link #KC}, every row tile working through a chunk
@@ -350,51 +351,124 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             int dt = VectorKernels.code(w.source().dtype());
             float[] scratch = null;
             int kc = Integer.bitCount(rows) == 1 && rows <= 8 ? in : KC; // one tile per column: no chunks needed
-            for (int p = pFrom; p < pTo; p++) {
-                int o0 = Panels.firstOutput(p);
-                for (int c = 0; c < Panels.WIDTH; c += TW) {
-                    int valid = Math.min(TW, outDim - o0 - c);
-                    if (valid <= 0) {
-                        break;
+            int oEnd = Math.min(outDim, pTo * Panels.WIDTH);
+            int o = Panels.firstOutput(pFrom);
+            if (rows <= 2) { // streaming passes: four column blocks at a time, four weight streams per thread
+                for (; o + 2 * TW <= oEnd; o += 2 * TW) {
+                    narrow(seg, dt, in, o, x, rows, out, outDim);
+                }
+            }
+            for (; o < oEnd; o += TW) {
+                int valid = Math.min(TW, outDim - o);
+                long e0 = Panels.element(o, 0, in);
+                float[] dst = out;
+                int ldd = outDim;
+                int d0 = o;
+                if (valid < TW) {
+                    scratch = scratch != null ? scratch : new float[rows * TW];
+                    dst = scratch;
+                    ldd = TW;
+                    d0 = 0;
+                }
+                for (int r = 0; r < rows; r++) {
+                    Arrays.fill(dst, d0 + r * ldd, d0 + r * ldd + TW, 0f);
+                }
+                for (int k0 = 0; k0 < in; k0 += kc) {
+                    int k1 = Math.min(in, k0 + kc);
+                    int r = 0;
+                    for (; r + 8 <= rows; r += 8) {
+                        tile8(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd, ldd);
                     }
-                    long e0 = Panels.element(o0 + c, 0, in);
-                    float[] dst = out;
-                    int ldd = outDim;
-                    int d0 = o0 + c;
-                    if (valid < TW) {
-                        scratch = scratch != null ? scratch : new float[rows * TW];
-                        dst = scratch;
-                        ldd = TW;
-                        d0 = 0;
+                    if (r + 4 <= rows) {
+                        tile4(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd, ldd);
+                        r += 4;
                     }
-                    for (int r = 0; r < rows; r++) {
-                        Arrays.fill(dst, d0 + r * ldd, d0 + r * ldd + TW, 0f);
+                    if (r + 2 <= rows) {
+                        tile2(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd, ldd);
+                        r += 2;
                     }
-                    for (int k0 = 0; k0 < in; k0 += kc) {
-                        int k1 = Math.min(in, k0 + kc);
-                        int r = 0;
-                        for (; r + 8 <= rows; r += 8) {
-                            tile8(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd, ldd);
-                        }
-                        if (r + 4 <= rows) {
-                            tile4(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd, ldd);
-                            r += 4;
-                        }
-                        if (r + 2 <= rows) {
-                            tile2(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd, ldd);
-                            r += 2;
-                        }
-                        if (r < rows) {
-                            tile1(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd);
-                        }
+                    if (r < rows) {
+                        tile1(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd);
                     }
-                    if (dst == scratch) {
-                        for (int rr = 0; rr < rows; rr++) {
-                            System.arraycopy(scratch, rr * TW, out, rr * outDim + o0 + c, valid);
-                        }
+                }
+                if (dst == scratch) {
+                    for (int rr = 0; rr < rows; rr++) {
+                        System.arraycopy(scratch, rr * TW, out, rr * outDim + o, valid);
                     }
                 }
             }
+        }
+
+        /**
+         * One or two rows against the 4L real outputs from {@code o}: four column blocks read side by side (four
+         * sequential weight streams; one two-block tile per column kept only two memory streams busy per core and
+         * streamed slower). Same chains as the tiles.
+         */
+        private static void narrow(MemorySegment seg, int dt, int in, int o, float[] x, int rows, float[] out, int ldo) {
+            long ea = Panels.element(o, 0, in);
+            long eb = Panels.element(o + L, 0, in);
+            long ec = Panels.element(o + 2 * L, 0, in);
+            long ed = Panels.element(o + 3 * L, 0, in);
+            if (rows == 2) {
+                wide2(seg, dt, ea, eb, ec, ed, in, x, out, o, ldo);
+            } else {
+                wide1(seg, dt, ea, eb, ec, ed, in, x, out, o);
+            }
+        }
+
+        private static void wide2(MemorySegment seg, int dt, long ea, long eb, long ec, long ed, int in, float[] x,
+                                  float[] dst, int d, int ldd) {
+            FloatVector c00 = FloatVector.zero(F);
+            FloatVector c01 = c00;
+            FloatVector c02 = c00;
+            FloatVector c03 = c00;
+            FloatVector c10 = c00;
+            FloatVector c11 = c00;
+            FloatVector c12 = c00;
+            FloatVector c13 = c00;
+            for (int k = 0; k < in; k++, ea += L, eb += L, ec += L, ed += L) {
+                FloatVector b0 = VectorKernels.load(seg, dt, ea);
+                FloatVector b1 = VectorKernels.load(seg, dt, eb);
+                FloatVector b2 = VectorKernels.load(seg, dt, ec);
+                FloatVector b3 = VectorKernels.load(seg, dt, ed);
+                FloatVector a = FloatVector.broadcast(F, x[k]);
+                c00 = a.fma(b0, c00);
+                c01 = a.fma(b1, c01);
+                c02 = a.fma(b2, c02);
+                c03 = a.fma(b3, c03);
+                a = FloatVector.broadcast(F, x[in + k]);
+                c10 = a.fma(b0, c10);
+                c11 = a.fma(b1, c11);
+                c12 = a.fma(b2, c12);
+                c13 = a.fma(b3, c13);
+            }
+            c00.intoArray(dst, d);
+            c01.intoArray(dst, d + L);
+            c02.intoArray(dst, d + 2 * L);
+            c03.intoArray(dst, d + 3 * L);
+            c10.intoArray(dst, d + ldd);
+            c11.intoArray(dst, d + ldd + L);
+            c12.intoArray(dst, d + ldd + 2 * L);
+            c13.intoArray(dst, d + ldd + 3 * L);
+        }
+
+        private static void wide1(MemorySegment seg, int dt, long ea, long eb, long ec, long ed, int in, float[] x,
+                                  float[] dst, int d) {
+            FloatVector c00 = FloatVector.zero(F);
+            FloatVector c01 = c00;
+            FloatVector c02 = c00;
+            FloatVector c03 = c00;
+            for (int k = 0; k < in; k++, ea += L, eb += L, ec += L, ed += L) {
+                FloatVector a = FloatVector.broadcast(F, x[k]);
+                c00 = a.fma(VectorKernels.load(seg, dt, ea), c00);
+                c01 = a.fma(VectorKernels.load(seg, dt, eb), c01);
+                c02 = a.fma(VectorKernels.load(seg, dt, ec), c02);
+                c03 = a.fma(VectorKernels.load(seg, dt, ed), c03);
+            }
+            c00.intoArray(dst, d);
+            c01.intoArray(dst, d + L);
+            c02.intoArray(dst, d + 2 * L);
+            c03.intoArray(dst, d + 3 * L);
         }
 
         /*
