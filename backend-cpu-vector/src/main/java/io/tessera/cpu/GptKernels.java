@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The GPT's decode-step kernels: the linears' matmul (few activation rows, weights streamed once)
- * and the attention of one (entry, query head) over its visible cache slots. {@link Vector} is the
+ * The GPT's decode-step kernels: the linears' matmul over {@link Panels} (any number of activation rows,
+ * each weight read from memory once per call) and the attention of one (entry, query head) over its visible cache slots. {@link Vector} is the
  * fast path; {@link Scalar} is the reference, built on {@link ScalarKernels} and the shared helpers
  * of {@link Kernels}. Both are single-threaded over what they are given; the caller splits work over
  * independent outputs, and every output is computed by the same code on any thread.
@@ -54,7 +54,7 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         }
     }
 
-    /** Reference: {@link ScalarKernels#matmul}; dot, {@link Kernels#softmax} and axpy per slot. */
+    /** Reference: the matmul's defining fma loop; dot, {@link Kernels#softmax} and axpy per slot. */
     static final class Scalar extends GptKernels {
         private final Kernels k = Kernels.of(false);
 
@@ -636,9 +636,8 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         /**
          * Scores: one FMA chain per slot over the head, butterfly sum, scalar tail (all in one inlined
          * method: vectors handed to a method C2 does not inline are boxed, which made an earlier
-         * transpose-reduce of slot blocks slower in whole decode steps than this). Softmax: scalar
-         * max, e = exp(s − max) with {@link VectorConvKernels#exp} (L lanes at a time, the tail one lane
-         * at a time through the same function), Σ in lane order, then e / Σ. Output: per L-wide piece
+         * transpose-reduce of slot blocks slower in whole decode steps than this). Softmax: as
+         * {@link #softmax} describes (exp by {@link VectorConvKernels#exp}, lane-wise). Output: per L-wide piece
          * of the head, one FMA chain over the slots, stored once.
          */
         @Override

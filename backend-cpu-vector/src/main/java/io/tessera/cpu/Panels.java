@@ -25,6 +25,12 @@ final class Panels {
     /** Outputs per panel: two float vectors with AVX-512 (four with AVX2); must be a multiple of the lane count. */
     static final int WIDTH = 32;
 
+    static {
+        if (WIDTH % VectorKernels.L != 0) {
+            throw new IllegalStateException("cpu-vector: panel width " + WIDTH + " is not a multiple of " + VectorKernels.L + " lanes");
+        }
+    }
+
     private final Matrix source;
     private final MemorySegment data;
     private final int panels;
@@ -49,9 +55,6 @@ final class Panels {
     }
 
     private static Panels of(Matrix m, Parallel pool, Arena arena) {
-        if (WIDTH % VectorKernels.L != 0) {
-            throw new IllegalStateException("cpu-vector: panel width " + WIDTH + " is not a multiple of " + VectorKernels.L + " lanes");
-        }
         int out = m.rows();
         int in = m.cols();
         int panels = (out + WIDTH - 1) / WIDTH;
