@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
  * {@link ScalarKernels} (plain loops, the reference the vector kernels are tested against). Both are
  * single-threaded over the range they are given; callers split work over independent outputs.
  *
- * <p>Helpers that are not worth vectorising (RoPE, softmax, SwiGLU, GroupNorm, swish) are static
+ * <p>Helpers that are not worth vectorising (RoPE, softmax, GroupNorm, swish) are static
  * here and shared by both. None of them uses the Vector API's transcendental operators, whose
  * interpreted and compiled forms may round differently; results therefore never depend on which
  * thread (or JIT state) computed them.
@@ -49,6 +49,13 @@ abstract sealed class Kernels permits ScalarKernels, VectorKernels {
 
     /** out[outOff + i] = (x[off + i] − mean) · rstd · w[i] + b[i] for i &lt; n. */
     abstract void normalizeAffine(float[] x, int off, int n, float mean, float rstd, float[] w, float[] b, float[] out, int outOff);
+
+    /**
+     * SwiGLU gate in place: gate[i] = silu(gate[i]) · up[i] for i in [from, to). Element-wise, so an element's bits
+     * do not depend on the range it is computed in. The scalar kernel takes σ from {@link Math#exp}; the vector
+     * kernel from {@link VectorConvKernels#exp} (within 2 ulp of exp; the same bits interpreted and compiled).
+     */
+    abstract void swiGlu(float[] gate, float[] up, int from, int to);
 
     // ---------------------------------------------------------------- shared scalar helpers
 
@@ -152,12 +159,6 @@ abstract sealed class Kernels permits ScalarKernels, VectorKernels {
         return x * (float) (1.0 / (1.0 + Math.exp(-x)));
     }
 
-    /** SwiGLU gate in place: gate[i] = silu(gate[i]) · up[i] for i in [from, to). */
-    static void swiGlu(float[] gate, float[] up, int from, int to) {
-        for (int i = from; i < to; i++) {
-            gate[i] = silu(gate[i]) * up[i];
-        }
-    }
 
     /**
      * GroupNorm of one image x [C, hw] for groups g in [gFrom, gTo) of C/groups channels each (a group is

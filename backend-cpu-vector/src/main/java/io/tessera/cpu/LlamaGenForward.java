@@ -158,7 +158,7 @@ final class LlamaGenForward implements GptSession {
                 int o0 = Panels.firstOutput(from);
                 int o1 = b.w1().endOutput(to);
                 for (int e = 0; e < n; e++) {
-                    Kernels.swiGlu(gate, up, e * hidden + o0, e * hidden + o1);
+                    kernels.swiGlu(gate, up, e * hidden + o0, e * hidden + o1);
                 }
             });
             matmul(b.w2(), gate, n, proj);

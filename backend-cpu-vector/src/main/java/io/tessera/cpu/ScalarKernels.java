@@ -74,4 +74,11 @@ final class ScalarKernels extends Kernels {
         }
     }
 
+
+    @Override
+    void swiGlu(float[] gate, float[] up, int from, int to) {
+        for (int i = from; i < to; i++) {
+            gate[i] = silu(gate[i]) * up[i];
+        }
+    }
 }

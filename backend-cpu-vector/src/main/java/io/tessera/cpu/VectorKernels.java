@@ -208,4 +208,18 @@ final class VectorKernels extends Kernels {
             out[outOff + i] = (x[off + i] - mean) * rstd * w[i] + b[i];
         }
     }
+
+    /** L lanes at a time; the tail in one masked vector (lane-wise: the same bits as a whole vector's lanes). */
+    @Override
+    void swiGlu(float[] gate, float[] up, int from, int to) {
+        int i = from;
+        for (; i + L <= to; i += L) {
+            VectorConvKernels.silu(FloatVector.fromArray(F, gate, i)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = F.indexInRange(i, to);
+            VectorConvKernels.silu(FloatVector.fromArray(F, gate, i, m)).mul(FloatVector.fromArray(F, up, i, m))
+                    .intoArray(gate, i, m);
+        }
+    }
 }

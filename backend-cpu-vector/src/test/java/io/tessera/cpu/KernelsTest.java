@@ -185,4 +185,27 @@ class KernelsTest {
         assertEquals(-0.9661051464753108, Kernels.erf(-1.5), 2e-7);
         assertEquals(0.5204998778130465, Kernels.erf(0.5), 2e-7);
     }
+
+    @Test
+    void swiGluMatchesScalarAndDoesNotDependOnItsRange() {
+        for (int n : SIZES) {
+            float[] gate = TestTensors.gaussian(11 + n, n);
+            float[] up = TestTensors.gaussian(12 + n, n);
+            for (int i = 0; i < n; i += 5) {
+                gate[i] *= 30f; // both saturated ends of σ
+            }
+            float[] ref = gate.clone();
+            scalar.swiGlu(ref, up, 0, n);
+            float[] whole = gate.clone();
+            vector.swiGlu(whole, up, 0, n);
+            assertClose(ref, whole, 1e-6f);
+            // every split point: an element has the same bits in a vector body and in a masked tail
+            for (int split = 0; split <= n; split += Math.max(1, n / 9)) {
+                float[] parts = gate.clone();
+                vector.swiGlu(parts, up, 0, split);
+                vector.swiGlu(parts, up, split, n);
+                assertArrayEquals(whole, parts, "n " + n + " split " + split);
+            }
+        }
+    }
 }

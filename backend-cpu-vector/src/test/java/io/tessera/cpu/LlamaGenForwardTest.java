@@ -202,7 +202,7 @@ class LlamaGenForwardTest {
             float[] u = new float[hidden];
             linear(t.get(p + "feed_forward.w1.weight"), x, g);
             linear(t.get(p + "feed_forward.w3.weight"), x, u);
-            Kernels.swiGlu(g, u, 0, hidden);
+            k.swiGlu(g, u, 0, hidden);
             linear(t.get(p + "feed_forward.w2.weight"), g, o);
             for (int i = 0; i < dim; i++) {
                 h[i] += o[i];
