@@ -1,7 +1,6 @@
 package io.tessera.cpu;
 
 import io.tessera.core.spi.ForwardBatch;
-import java.util.Arrays;
 
 /**
  * Scaled dot-product attention of every (entry, query head) of a pass over the KV-cache slots its mask
@@ -13,7 +12,17 @@ final class CacheAttention {
     private CacheAttention() {
     }
 
+    /** Temporary: the entry-major order of before (for before/after measurements in one build). */
+    private static final boolean ENTRY_MAJOR = Boolean.getBoolean("tessera.attention.entryMajor");
+
     /**
+     * Work goes head-major inside a cache row: a batch row's entries share its cache row, so its work is the units
+     * (row, head, entry) in that order, and a thread's contiguous run of units takes one head slice of the row's keys
+     * and values (count × hd × 2 floats) from memory once and reuses it for every entry of the run, from cache,
+     * {@link AttentionScratch#BLOCK} entries per loaded vector ({@link GptKernels#attendEntries}). A pass with one entry
+     * per cache row (serving, raster) goes entry by entry, a run of heads per task ({@link GptKernels#attendHeads}).
+     * Neither the split nor the thread count changes any output's bits.
+     *
      * @param qkv      [n, qkvDim] with each entry's q at offset 0 (n_head · hd values)
      * @param keyCache per (row · layers + layer): [capacity, n_kv · hd]
      * @param attn     out [n, n_head · hd]
@@ -25,15 +34,41 @@ final class CacheAttention {
         final int width = nHead * hd;
         final float scale = (float) (1.0 / Math.sqrt(hd));
         final boolean[] visible = batch.visible();
-        Arrays.fill(attn, 0f);
-        final int n = batch.rows() * batch.length();
+        final int length = batch.length();
+        final int n = batch.rows() * length;
+        if (length == 1 || ENTRY_MAJOR) {
+            entryMajor(pool, gpt, batch, layer, layers, qkv, qkvDim, nHead, group, hd, keyCache, valueCache, capacity,
+                    attn, kvDim, width, scale, visible, n);
+            return;
+        }
+        final int[] cacheRows = batch.cacheRows();
+        pool.range(n * nHead, (from, to) -> {
+            AttentionScratch scratch = AttentionScratch.of(capacity, AttentionScratch.BLOCK);
+            int unit = from;
+            while (unit < to) {
+                int run = unit / length;          // (batch row, head)
+                int r = run / nHead;
+                int h = run % nHead;
+                int t0 = unit % length;
+                int t1 = Math.min(length, t0 + (to - unit));
+                int cache = cacheRows[r] * layers + layer;
+                gpt.attendEntries(qkv, qkvDim, h, r * length + t0, r * length + t1, visible, capacity, keyCache[cache],
+                        valueCache[cache], kvDim, (h / group) * hd, hd, scale, scratch, attn, width);
+                unit += t1 - t0;
+            }
+        });
+    }
+
+    private static void entryMajor(Parallel pool, GptKernels gpt, ForwardBatch batch, int layer, int layers, float[] qkv,
+                                   int qkvDim, int nHead, int group, int hd, float[][] keyCache, float[][] valueCache,
+                                   int capacity, float[] attn, int kvDim, int width, float scale, boolean[] visible, int n) {
         // Each task takes a run of one entry's heads (slot-major: a cached slot's heads are read together).
         // The run length only spreads the work over the threads; no head's bits depend on it.
         final int perTask = Math.max(1, Math.min(nHead, (int) ((long) nHead * n / (4L * pool.threads()))));
         final int runs = (nHead + perTask - 1) / perTask;
         pool.range(n * runs, (from, to) -> {
-            float[] scores = new float[perTask * capacity];
-            int[] slots = new int[capacity];
+            AttentionScratch scratch = AttentionScratch.of(capacity, perTask);
+            int[] slots = scratch.slots;
             int count = 0;
             int slotsOf = -1; // the entry whose visible slots `slots` holds (the same for all its heads)
             for (int task = from; task < to; task++) {
@@ -42,16 +77,11 @@ final class CacheAttention {
                 int hTo = Math.min(nHead, hFrom + perTask);
                 int cache = batch.cacheRowOf(e) * layers + layer;
                 if (e != slotsOf) {
-                    count = 0;
-                    for (int s = 0; s < capacity; s++) {
-                        if (visible[e * capacity + s]) {
-                            slots[count++] = s;
-                        }
-                    }
+                    count = GptKernels.visibleSlots(visible, e * capacity, capacity, slots);
                     slotsOf = e;
                 }
                 gpt.attendHeads(qkv, e * qkvDim, keyCache[cache], valueCache[cache], kvDim, group, hd, hFrom, hTo,
-                        slots, count, scale, scores, attn, e * width);
+                        slots, count, scale, scratch.scores, attn, e * width);
             }
         });
     }

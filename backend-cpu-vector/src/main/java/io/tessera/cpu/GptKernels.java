@@ -54,6 +54,33 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         }
     }
 
+    /**
+     * {@link #attend} of query head h for the entries [eFrom, eTo), which share one cache row: entry e's q head starts at
+     * e · qStride + h · hd, it sees slot s where visible[e · capacity + s], and its output goes to
+     * out[e · outStride + h · hd ..). Key and value of slot s start at s · stride + kvOff. Every entry gets exactly the
+     * bits {@link #attend} gives it alone over its own visible slots, whatever entries share the call.
+     */
+    void attendEntries(float[] q, int qStride, int h, int eFrom, int eTo, boolean[] visible, int capacity, float[] keys,
+                       float[] values, int stride, int kvOff, int hd, float scale, AttentionScratch scratch, float[] out,
+                       int outStride) {
+        for (int e = eFrom; e < eTo; e++) {
+            int count = visibleSlots(visible, e * capacity, capacity, scratch.slots);
+            attend(q, e * qStride + h * hd, keys, values, stride, kvOff, hd, scratch.slots, count, scale, scratch.scores, out,
+                    e * outStride + h * hd);
+        }
+    }
+
+    /** Writes the slots s &lt; capacity with visible[from + s] to slots[0 ..), in order; returns how many. */
+    static int visibleSlots(boolean[] visible, int from, int capacity, int[] slots) {
+        int count = 0;
+        for (int s = 0; s < capacity; s++) {
+            if (visible[from + s]) {
+                slots[count++] = s;
+            }
+        }
+        return count;
+    }
+
     /** Reference: the matmul's defining fma loop; dot, {@link Kernels#softmax} and axpy per slot. */
     static final class Scalar extends GptKernels {
         private final Kernels k = Kernels.of(false);
@@ -298,6 +325,179 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             scores[sOff + stride] = sb * scale;
             scores[sOff + 2 * stride] = sc * scale;
             scores[sOff + 3 * stride] = sd * scale;
+        }
+
+        /**
+         * {@link GptKernels#attendEntries} in blocks of {@link AttentionScratch#BLOCK} entries (the last block padded
+         * with copies of its last query, which store nothing; a lone entry goes through {@link #attend}). Per block: the
+         * slots any of its entries sees, in order, each marked with which entries see it; scores slot by slot, each
+         * loaded key piece feeding four FMA chains (one per query) reduced as {@link #score4} reduces its heads, so each
+         * score has {@link #score}'s bits, and kept only by the entries that see the slot, in slot order; each entry's
+         * softmax over its own list ({@link #softmax}); then per L-wide piece each loaded value vector feeds the chains
+         * of the entries that see its slot: every chain is {@link #attend}'s, over the same slots in the same order.
+         */
+        @Override
+        void attendEntries(float[] q, int qStride, int h, int eFrom, int eTo, boolean[] visible, int capacity, float[] keys,
+                           float[] values, int stride, int kvOff, int hd, float scale, AttentionScratch scratch, float[] out,
+                           int outStride) {
+            int e = eFrom;
+            for (; e + 1 < eTo; e += AttentionScratch.BLOCK) {
+                block4(q, qStride, h, e, Math.min(eTo, e + AttentionScratch.BLOCK), visible, capacity, keys, values, stride,
+                        kvOff, hd, scale, scratch, out, outStride);
+            }
+            if (e < eTo) {
+                super.attendEntries(q, qStride, h, e, eTo, visible, capacity, keys, values, stride, kvOff, hd, scale,
+                        scratch, out, outStride);
+            }
+        }
+
+        private static void block4(float[] q, int qStride, int h, int eFrom, int eTo, boolean[] visible, int capacity,
+                                   float[] keys, float[] values, int stride, int kvOff, int hd, float scale,
+                                   AttentionScratch scratch, float[] out, int outStride) {
+            int k = eTo - eFrom; // 2 .. 4 real entries
+            int[] union = scratch.union;
+            byte[] seenBy = scratch.seenBy;
+            float[] p = scratch.scores;
+            float[] four = scratch.four;
+            int va = eFrom * capacity;
+            int vb = (eFrom + Math.min(1, k - 1)) * capacity;
+            int vc = (eFrom + Math.min(2, k - 1)) * capacity;
+            int vd = (eFrom + Math.min(3, k - 1)) * capacity;
+            int real = (1 << k) - 1;
+            int u = 0;
+            for (int s = 0; s < capacity; s++) {
+                int bits = ((visible[va + s] ? 1 : 0) | (visible[vb + s] ? 2 : 0) | (visible[vc + s] ? 4 : 0)
+                        | (visible[vd + s] ? 8 : 0)) & real;
+                if (bits != 0) {
+                    union[u] = s;
+                    seenBy[u] = (byte) bits;
+                    u++;
+                }
+            }
+            int qa = eFrom * qStride + h * hd;
+            int qb = qa + Math.min(1, k - 1) * qStride;
+            int qc = qa + Math.min(2, k - 1) * qStride;
+            int qd = qa + Math.min(3, k - 1) * qStride;
+            int oa = 0, ob = capacity, oc = 2 * capacity, od = 3 * capacity; // each entry's score list in p
+            int ca = 0, cb = 0, cc = 0, cd = 0;
+            for (int j = 0; j < u; j++) {
+                scoreQ4(q, qa, qb, qc, qd, keys, union[j] * stride + kvOff, hd, scale, four);
+                int bits = seenBy[j];
+                if ((bits & 1) != 0) {
+                    p[oa + ca++] = four[0];
+                }
+                if ((bits & 2) != 0) {
+                    p[ob + cb++] = four[1];
+                }
+                if ((bits & 4) != 0) {
+                    p[oc + cc++] = four[2];
+                }
+                if ((bits & 8) != 0) {
+                    p[od + cd++] = four[3];
+                }
+            }
+            softmax(p, oa, ca);
+            softmax(p, ob, cb);
+            if (k > 2) {
+                softmax(p, oc, cc);
+            }
+            if (k > 3) {
+                softmax(p, od, cd);
+            }
+            int outA = eFrom * outStride + h * hd;
+            int d = 0;
+            for (; d + L <= hd; d += L) {
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                int ia = oa, ib = ob, ic = oc, id = od;
+                for (int j = 0; j < u; j++) {
+                    FloatVector v = FloatVector.fromArray(F, values, union[j] * stride + kvOff + d);
+                    int bits = seenBy[j];
+                    if (bits == 15) {
+                        a0 = FloatVector.broadcast(F, p[ia++]).fma(v, a0);
+                        a1 = FloatVector.broadcast(F, p[ib++]).fma(v, a1);
+                        a2 = FloatVector.broadcast(F, p[ic++]).fma(v, a2);
+                        a3 = FloatVector.broadcast(F, p[id++]).fma(v, a3);
+                    } else {
+                        if ((bits & 1) != 0) {
+                            a0 = FloatVector.broadcast(F, p[ia++]).fma(v, a0);
+                        }
+                        if ((bits & 2) != 0) {
+                            a1 = FloatVector.broadcast(F, p[ib++]).fma(v, a1);
+                        }
+                        if ((bits & 4) != 0) {
+                            a2 = FloatVector.broadcast(F, p[ic++]).fma(v, a2);
+                        }
+                        if ((bits & 8) != 0) {
+                            a3 = FloatVector.broadcast(F, p[id++]).fma(v, a3);
+                        }
+                    }
+                }
+                a0.intoArray(out, outA + d);
+                a1.intoArray(out, outA + outStride + d);
+                if (k > 2) {
+                    a2.intoArray(out, outA + 2 * outStride + d);
+                }
+                if (k > 3) {
+                    a3.intoArray(out, outA + 3 * outStride + d);
+                }
+            }
+            for (; d < hd; d++) { // the hd % L tail lanes: attend's scalar sums, entry by entry
+                for (int m = 0; m < k; m++) {
+                    float acc = 0f;
+                    int i = m * capacity;
+                    for (int j = 0; j < u; j++) {
+                        if ((seenBy[j] & (1 << m)) != 0) {
+                            acc += p[i++] * values[union[j] * stride + kvOff + d];
+                        }
+                    }
+                    out[outA + m * outStride + d] = acc;
+                }
+            }
+        }
+
+        /**
+         * {@link #score} of four queries (at qa … qd, hd values each) against one key at kb, written to four[0 .. 3]:
+         * four FMA chains fed by each loaded key piece, then {@link #score4}'s transpose-reduce (the butterfly's pairs),
+         * each query's scalar tail and × scale; the same bits as four {@link #score} calls.
+         */
+        private static void scoreQ4(float[] q, int qa, int qb, int qc, int qd, float[] keys, int kb, int hd, float scale,
+                                    float[] four) {
+            FloatVector a = FloatVector.zero(F);
+            FloatVector b = FloatVector.zero(F);
+            FloatVector c = FloatVector.zero(F);
+            FloatVector d = FloatVector.zero(F);
+            int x = 0;
+            for (; x + L <= hd; x += L) {
+                FloatVector key = FloatVector.fromArray(F, keys, kb + x);
+                a = FloatVector.fromArray(F, q, qa + x).fma(key, a);
+                b = FloatVector.fromArray(F, q, qb + x).fma(key, b);
+                c = FloatVector.fromArray(F, q, qc + x).fma(key, c);
+                d = FloatVector.fromArray(F, q, qd + x).fma(key, d);
+            }
+            FloatVector ab = a.blend(b, TOP).add(b.blend(a, TOP).rearrange(X_TOP));
+            FloatVector cd = c.blend(d, TOP).add(d.blend(c, TOP).rearrange(X_TOP));
+            FloatVector r = ab.blend(cd, NEXT).add(cd.blend(ab, NEXT).rearrange(X_NEXT));
+            if (L == 16) {
+                r = r.add(r.rearrange(X2));
+            }
+            if (L >= 8) {
+                r = r.add(r.rearrange(X1));
+            }
+            float sa = r.lane(0), sb = r.lane(L / 2), sc = r.lane(L / 4), sd = r.lane(3 * L / 4);
+            for (; x < hd; x++) {
+                float kx = keys[kb + x];
+                sa += q[qa + x] * kx;
+                sb += q[qb + x] * kx;
+                sc += q[qc + x] * kx;
+                sd += q[qd + x] * kx;
+            }
+            four[0] = sa * scale;
+            four[1] = sb * scale;
+            four[2] = sc * scale;
+            four[3] = sd * scale;
         }
 
         /** Offset in a cached slot's values of whole piece k (piece k % per of head hFrom + k / per). */
