@@ -12,11 +12,15 @@ final class AttentionScratch {
     float[] scores = new float[0];
     /** Visible slots of one entry, in slot order. */
     int[] slots = new int[0];
-    /** Slots some entry of a block sees, in slot order, and which of the block's entries see each (bit m = entry m). */
-    int[] union = new int[0];
-    byte[] seenBy = new byte[0];
     /** One block slot's four scores. */
     final float[] four = new float[BLOCK];
+    /**
+     * The pass's blocks (held by the calling thread, read by all): block b's slots that some entry sees,
+     * union[b · capacity ..), in slot order, which entries see each (seenBy, bit m = entry m), and how many (count[b]).
+     */
+    int[] union = new int[0];
+    byte[] seenBy = new byte[0];
+    int[] count = new int[0];
 
     private static final ThreadLocal<AttentionScratch> PER_THREAD = ThreadLocal.withInitial(AttentionScratch::new);
 
@@ -32,8 +36,19 @@ final class AttentionScratch {
         }
         if (slots.length < capacity) {
             slots = new int[capacity];
-            union = new int[capacity];
-            seenBy = new byte[capacity];
+        }
+        return this;
+    }
+
+    /** Sizes the block arrays for {@code blocks} blocks of {@code capacity} slots. */
+    AttentionScratch fitBlocks(int blocks, int capacity) {
+        int need = Math.multiplyExact(blocks, capacity);
+        if (union.length < need) {
+            union = new int[need];
+            seenBy = new byte[need];
+        }
+        if (count.length < blocks) {
+            count = new int[blocks];
         }
         return this;
     }

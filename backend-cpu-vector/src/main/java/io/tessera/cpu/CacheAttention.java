@@ -19,7 +19,7 @@ final class CacheAttention {
      * Work goes head-major inside a cache row: a batch row's entries share its cache row, so its work is the units
      * (row, head, entry) in that order, and a thread's contiguous run of units takes one head slice of the row's keys
      * and values (count × hd × 2 floats) from memory once and reuses it for every entry of the run, from cache,
-     * {@link AttentionScratch#BLOCK} entries per loaded vector ({@link GptKernels#attendEntries}). A pass with one entry
+     * {@link AttentionScratch#BLOCK} entries per loaded vector ({@link GptKernels#attendBlock}). A pass with one entry
      * per cache row (serving, raster) goes entry by entry, a run of heads per task ({@link GptKernels#attendHeads}).
      * Neither the split nor the thread count changes any output's bits.
      *
@@ -41,19 +41,51 @@ final class CacheAttention {
                     attn, kvDim, width, scale, visible, n);
             return;
         }
+        // Blocks of BLOCK consecutive entries of a batch row (the last one shorter): the slots any of them sees, and
+        // which see each, found once per call on this thread and shared by every head.
+        final int block = AttentionScratch.BLOCK;
+        final int perRow = (length + block - 1) / block;
+        AttentionScratch plan = AttentionScratch.of(capacity, block).fitBlocks(batch.rows() * perRow, capacity);
+        final int[] union = plan.union;
+        final byte[] seenBy = plan.seenBy;
+        final int[] counts = plan.count;
+        for (int r = 0; r < batch.rows(); r++) {
+            for (int b = 0; b < perRow; b++) {
+                int e0 = r * length + b * block;
+                int members = Math.min(block, length - b * block);
+                int base = (r * perRow + b) * capacity;
+                int u = 0;
+                for (int s = 0; s < capacity; s++) {
+                    int bits = 0;
+                    for (int m = 0; m < members; m++) {
+                        bits |= visible[(e0 + m) * capacity + s] ? 1 << m : 0;
+                    }
+                    if (bits != 0) {
+                        union[base + u] = s;
+                        seenBy[base + u] = (byte) bits;
+                        u++;
+                    }
+                }
+                counts[r * perRow + b] = u;
+            }
+        }
         final int[] cacheRows = batch.cacheRows();
         pool.range(n * nHead, (from, to) -> {
-            AttentionScratch scratch = AttentionScratch.of(capacity, AttentionScratch.BLOCK);
+            AttentionScratch scratch = AttentionScratch.of(capacity, block);
             int unit = from;
             while (unit < to) {
                 int run = unit / length;          // (batch row, head)
                 int r = run / nHead;
                 int h = run % nHead;
                 int t0 = unit % length;
-                int t1 = Math.min(length, t0 + (to - unit));
+                int b = t0 / block;
+                int t1 = Math.min(Math.min(length, (b + 1) * block), t0 + (to - unit));
+                int entries = ((1 << (t1 - t0)) - 1) << (t0 - b * block);
                 int cache = cacheRows[r] * layers + layer;
-                gpt.attendEntries(qkv, qkvDim, h, r * length + t0, r * length + t1, visible, capacity, keyCache[cache],
-                        valueCache[cache], kvDim, (h / group) * hd, hd, scale, scratch, attn, width);
+                int blockIndex = r * perRow + b;
+                gpt.attendBlock(qkv, qkvDim, h, r * length + b * block, entries, union, seenBy, blockIndex * capacity,
+                        counts[blockIndex], keyCache[cache], valueCache[cache], kvDim, (h / group) * hd, hd, scale, scratch,
+                        attn, width);
                 unit += t1 - t0;
             }
         });

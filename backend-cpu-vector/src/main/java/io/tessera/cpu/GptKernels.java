@@ -55,17 +55,28 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
     }
 
     /**
-     * {@link #attend} of query head h for the entries [eFrom, eTo), which share one cache row: entry e's q head starts at
-     * e · qStride + h · hd, it sees slot s where visible[e · capacity + s], and its output goes to
-     * out[e · outStride + h · hd ..). Key and value of slot s start at s · stride + kvOff. Every entry gets exactly the
-     * bits {@link #attend} gives it alone over its own visible slots, whatever entries share the call.
+     * {@link #attend} of query head h for up to {@link AttentionScratch#BLOCK} entries e0, e0 + 1, … of one cache row;
+     * entry e0 + m takes part where bit m of {@code entries} is set. The slots some entry of the block sees are
+     * union[uOff .. uOff + count), in slot order, and bit m of seenBy[uOff + j] says whether entry e0 + m sees
+     * union[uOff + j] (bits of entries not taking part are ignored). Entry e's q head starts at e · qStride + h · hd, its
+     * output goes to out[e · outStride + h · hd ..); key and value of slot s start at s · stride + kvOff. Every entry gets
+     * exactly the bits {@link #attend} gives it alone over its own visible slots, whatever entries share the block.
      */
-    void attendEntries(float[] q, int qStride, int h, int eFrom, int eTo, boolean[] visible, int capacity, float[] keys,
-                       float[] values, int stride, int kvOff, int hd, float scale, AttentionScratch scratch, float[] out,
-                       int outStride) {
-        for (int e = eFrom; e < eTo; e++) {
-            int count = visibleSlots(visible, e * capacity, capacity, scratch.slots);
-            attend(q, e * qStride + h * hd, keys, values, stride, kvOff, hd, scratch.slots, count, scale, scratch.scores, out,
+    void attendBlock(float[] q, int qStride, int h, int e0, int entries, int[] union, byte[] seenBy, int uOff, int count,
+                     float[] keys, float[] values, int stride, int kvOff, int hd, float scale, AttentionScratch scratch,
+                     float[] out, int outStride) {
+        for (int m = 0; m < AttentionScratch.BLOCK; m++) {
+            if ((entries & (1 << m)) == 0) {
+                continue;
+            }
+            int c = 0;
+            for (int j = 0; j < count; j++) {
+                if ((seenBy[uOff + j] & (1 << m)) != 0) {
+                    scratch.slots[c++] = union[uOff + j];
+                }
+            }
+            int e = e0 + m;
+            attend(q, e * qStride + h * hd, keys, values, stride, kvOff, hd, scratch.slots, c, scale, scratch.scores, out,
                     e * outStride + h * hd);
         }
     }
@@ -328,61 +339,40 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         }
 
         /**
-         * {@link GptKernels#attendEntries} in blocks of {@link AttentionScratch#BLOCK} entries (the last block padded
-         * with copies of its last query, which store nothing; a lone entry goes through {@link #attend}). Per block: the
-         * slots any of its entries sees, in order, each marked with which entries see it; scores slot by slot, each
-         * loaded key piece feeding four FMA chains (one per query) reduced as {@link #score4} reduces its heads, so each
-         * score has {@link #score}'s bits, and kept only by the entries that see the slot, in slot order; each entry's
-         * softmax over its own list ({@link #softmax}); then per L-wide piece each loaded value vector feeds the chains
-         * of the entries that see its slot: every chain is {@link #attend}'s, over the same slots in the same order.
+         * {@link GptKernels#attendBlock} with every loaded key and value vector serving the block's entries together (a
+         * lone entry goes through {@link #attend}; absent entries are padded with a present one's query and store
+         * nothing). Scores slot by slot: each loaded key piece feeds four FMA chains (one per query), reduced as
+         * {@link #score4} reduces its heads, so each score has {@link #score}'s bits; an entry keeps the scores of the
+         * slots it sees, in slot order, and takes {@link #softmax} of its own list. Value sums two L-wide pieces at a
+         * time: per slot, two loaded value vectors and each seeing entry's broadcast probability feed its two chains;
+         * every chain is {@link #attend}'s, over the same slots in the same order; the hd % L tail as attend's.
          */
         @Override
-        void attendEntries(float[] q, int qStride, int h, int eFrom, int eTo, boolean[] visible, int capacity, float[] keys,
-                           float[] values, int stride, int kvOff, int hd, float scale, AttentionScratch scratch, float[] out,
-                           int outStride) {
-            int e = eFrom;
-            for (; e + 1 < eTo; e += AttentionScratch.BLOCK) {
-                block4(q, qStride, h, e, Math.min(eTo, e + AttentionScratch.BLOCK), visible, capacity, keys, values, stride,
-                        kvOff, hd, scale, scratch, out, outStride);
+        void attendBlock(float[] q, int qStride, int h, int e0, int entries, int[] union, byte[] seenBy, int uOff, int count,
+                         float[] keys, float[] values, int stride, int kvOff, int hd, float scale, AttentionScratch scratch,
+                         float[] out, int outStride) {
+            if (Integer.bitCount(entries) < 2) {
+                super.attendBlock(q, qStride, h, e0, entries, union, seenBy, uOff, count, keys, values, stride, kvOff, hd,
+                        scale, scratch, out, outStride);
+                return;
             }
-            if (e < eTo) {
-                super.attendEntries(q, qStride, h, e, eTo, visible, capacity, keys, values, stride, kvOff, hd, scale,
-                        scratch, out, outStride);
-            }
-        }
-
-        private static void block4(float[] q, int qStride, int h, int eFrom, int eTo, boolean[] visible, int capacity,
-                                   float[] keys, float[] values, int stride, int kvOff, int hd, float scale,
-                                   AttentionScratch scratch, float[] out, int outStride) {
-            int k = eTo - eFrom; // 2 .. 4 real entries
-            int[] union = scratch.union;
-            byte[] seenBy = scratch.seenBy;
-            float[] p = scratch.scores;
-            float[] four = scratch.four;
-            int va = eFrom * capacity;
-            int vb = (eFrom + Math.min(1, k - 1)) * capacity;
-            int vc = (eFrom + Math.min(2, k - 1)) * capacity;
-            int vd = (eFrom + Math.min(3, k - 1)) * capacity;
-            int real = (1 << k) - 1;
-            int u = 0;
-            for (int s = 0; s < capacity; s++) {
-                int bits = ((visible[va + s] ? 1 : 0) | (visible[vb + s] ? 2 : 0) | (visible[vc + s] ? 4 : 0)
-                        | (visible[vd + s] ? 8 : 0)) & real;
-                if (bits != 0) {
-                    union[u] = s;
-                    seenBy[u] = (byte) bits;
-                    u++;
-                }
-            }
-            int qa = eFrom * qStride + h * hd;
-            int qb = qa + Math.min(1, k - 1) * qStride;
-            int qc = qa + Math.min(2, k - 1) * qStride;
-            int qd = qa + Math.min(3, k - 1) * qStride;
-            int oa = 0, ob = capacity, oc = 2 * capacity, od = 3 * capacity; // each entry's score list in p
+            final int first = Integer.numberOfTrailingZeros(entries);
+            final boolean hasA = (entries & 1) != 0, hasB = (entries & 2) != 0, hasC = (entries & 4) != 0,
+                    hasD = (entries & 8) != 0;
+            final int q0 = e0 * qStride + h * hd;
+            final int qa = q0 + (hasA ? 0 : first) * qStride, qb = q0 + (hasB ? 1 : first) * qStride;
+            final int qc = q0 + (hasC ? 2 : first) * qStride, qd = q0 + (hasD ? 3 : first) * qStride;
+            final float[] p = scratch.scores;
+            final float[] four = scratch.four;
+            final int cap = p.length / AttentionScratch.BLOCK; // each entry's score list: p[m · cap ..)
+            final int oa = 0, ob = cap, oc = 2 * cap, od = 3 * cap;
             int ca = 0, cb = 0, cc = 0, cd = 0;
-            for (int j = 0; j < u; j++) {
-                scoreQ4(q, qa, qb, qc, qd, keys, union[j] * stride + kvOff, hd, scale, four);
-                int bits = seenBy[j];
+            for (int j = 0; j < count; j++) {
+                int bits = seenBy[uOff + j] & entries;
+                if (bits == 0) {
+                    continue;
+                }
+                scoreQ4(q, qa, qb, qc, qd, keys, union[uOff + j] * stride + kvOff, hd, scale, four);
                 if ((bits & 1) != 0) {
                     p[oa + ca++] = four[0];
                 }
@@ -396,61 +386,130 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
                     p[od + cd++] = four[3];
                 }
             }
-            softmax(p, oa, ca);
-            softmax(p, ob, cb);
-            if (k > 2) {
+            if (hasA) {
+                softmax(p, oa, ca);
+            }
+            if (hasB) {
+                softmax(p, ob, cb);
+            }
+            if (hasC) {
                 softmax(p, oc, cc);
             }
-            if (k > 3) {
+            if (hasD) {
                 softmax(p, od, cd);
             }
-            int outA = eFrom * outStride + h * hd;
+            final int outA = e0 * outStride + h * hd;
             int d = 0;
-            for (; d + L <= hd; d += L) {
-                FloatVector a0 = FloatVector.zero(F);
-                FloatVector a1 = a0;
-                FloatVector a2 = a0;
-                FloatVector a3 = a0;
+            for (; d + 2 * L <= hd; d += 2 * L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
                 int ia = oa, ib = ob, ic = oc, id = od;
-                for (int j = 0; j < u; j++) {
-                    FloatVector v = FloatVector.fromArray(F, values, union[j] * stride + kvOff + d);
-                    int bits = seenBy[j];
+                for (int j = 0; j < count; j++) {
+                    int bits = seenBy[uOff + j] & entries;
+                    if (bits == 0) {
+                        continue;
+                    }
+                    int vb = union[uOff + j] * stride + kvOff + d;
+                    FloatVector v0 = FloatVector.fromArray(F, values, vb);
+                    FloatVector v1 = FloatVector.fromArray(F, values, vb + L);
                     if (bits == 15) {
-                        a0 = FloatVector.broadcast(F, p[ia++]).fma(v, a0);
-                        a1 = FloatVector.broadcast(F, p[ib++]).fma(v, a1);
-                        a2 = FloatVector.broadcast(F, p[ic++]).fma(v, a2);
-                        a3 = FloatVector.broadcast(F, p[id++]).fma(v, a3);
+                        FloatVector pa = FloatVector.broadcast(F, p[ia++]);
+                        FloatVector pb = FloatVector.broadcast(F, p[ib++]);
+                        FloatVector pc = FloatVector.broadcast(F, p[ic++]);
+                        FloatVector pd = FloatVector.broadcast(F, p[id++]);
+                        a0 = pa.fma(v0, a0);
+                        a1 = pa.fma(v1, a1);
+                        b0 = pb.fma(v0, b0);
+                        b1 = pb.fma(v1, b1);
+                        c0 = pc.fma(v0, c0);
+                        c1 = pc.fma(v1, c1);
+                        d0 = pd.fma(v0, d0);
+                        d1 = pd.fma(v1, d1);
                     } else {
                         if ((bits & 1) != 0) {
-                            a0 = FloatVector.broadcast(F, p[ia++]).fma(v, a0);
+                            FloatVector pa = FloatVector.broadcast(F, p[ia++]);
+                            a0 = pa.fma(v0, a0);
+                            a1 = pa.fma(v1, a1);
                         }
                         if ((bits & 2) != 0) {
-                            a1 = FloatVector.broadcast(F, p[ib++]).fma(v, a1);
+                            FloatVector pb = FloatVector.broadcast(F, p[ib++]);
+                            b0 = pb.fma(v0, b0);
+                            b1 = pb.fma(v1, b1);
                         }
                         if ((bits & 4) != 0) {
-                            a2 = FloatVector.broadcast(F, p[ic++]).fma(v, a2);
+                            FloatVector pc = FloatVector.broadcast(F, p[ic++]);
+                            c0 = pc.fma(v0, c0);
+                            c1 = pc.fma(v1, c1);
                         }
                         if ((bits & 8) != 0) {
-                            a3 = FloatVector.broadcast(F, p[id++]).fma(v, a3);
+                            FloatVector pd = FloatVector.broadcast(F, p[id++]);
+                            d0 = pd.fma(v0, d0);
+                            d1 = pd.fma(v1, d1);
                         }
                     }
                 }
-                a0.intoArray(out, outA + d);
-                a1.intoArray(out, outA + outStride + d);
-                if (k > 2) {
-                    a2.intoArray(out, outA + 2 * outStride + d);
+                if (hasA) {
+                    a0.intoArray(out, outA + d);
+                    a1.intoArray(out, outA + d + L);
                 }
-                if (k > 3) {
-                    a3.intoArray(out, outA + 3 * outStride + d);
+                if (hasB) {
+                    b0.intoArray(out, outA + outStride + d);
+                    b1.intoArray(out, outA + outStride + d + L);
+                }
+                if (hasC) {
+                    c0.intoArray(out, outA + 2 * outStride + d);
+                    c1.intoArray(out, outA + 2 * outStride + d + L);
+                }
+                if (hasD) {
+                    d0.intoArray(out, outA + 3 * outStride + d);
+                    d1.intoArray(out, outA + 3 * outStride + d + L);
                 }
             }
+            if (d + L <= hd) { // one piece left
+                FloatVector a0 = FloatVector.zero(F), b0 = a0, c0 = a0, d0 = a0;
+                int ia = oa, ib = ob, ic = oc, id = od;
+                for (int j = 0; j < count; j++) {
+                    int bits = seenBy[uOff + j] & entries;
+                    if (bits == 0) {
+                        continue;
+                    }
+                    FloatVector v0 = FloatVector.fromArray(F, values, union[uOff + j] * stride + kvOff + d);
+                    if ((bits & 1) != 0) {
+                        a0 = FloatVector.broadcast(F, p[ia++]).fma(v0, a0);
+                    }
+                    if ((bits & 2) != 0) {
+                        b0 = FloatVector.broadcast(F, p[ib++]).fma(v0, b0);
+                    }
+                    if ((bits & 4) != 0) {
+                        c0 = FloatVector.broadcast(F, p[ic++]).fma(v0, c0);
+                    }
+                    if ((bits & 8) != 0) {
+                        d0 = FloatVector.broadcast(F, p[id++]).fma(v0, d0);
+                    }
+                }
+                if (hasA) {
+                    a0.intoArray(out, outA + d);
+                }
+                if (hasB) {
+                    b0.intoArray(out, outA + outStride + d);
+                }
+                if (hasC) {
+                    c0.intoArray(out, outA + 2 * outStride + d);
+                }
+                if (hasD) {
+                    d0.intoArray(out, outA + 3 * outStride + d);
+                }
+                d += L;
+            }
             for (; d < hd; d++) { // the hd % L tail lanes: attend's scalar sums, entry by entry
-                for (int m = 0; m < k; m++) {
+                for (int m = 0; m < AttentionScratch.BLOCK; m++) {
+                    if ((entries & (1 << m)) == 0) {
+                        continue;
+                    }
                     float acc = 0f;
-                    int i = m * capacity;
-                    for (int j = 0; j < u; j++) {
-                        if ((seenBy[j] & (1 << m)) != 0) {
-                            acc += p[i++] * values[union[j] * stride + kvOff + d];
+                    int i = m * cap;
+                    for (int j = 0; j < count; j++) {
+                        if ((seenBy[uOff + j] & (1 << m)) != 0) {
+                            acc += p[i++] * values[union[uOff + j] * stride + kvOff + d];
                         }
                     }
                     out[outA + m * outStride + d] = acc;

@@ -112,43 +112,66 @@ class CacheAttentionTest {
     }
 
     /**
-     * attendEntries over any sub-range of a cache row's entries (how the pool's chunks cut a row) gives each entry the
-     * bits of attend alone: blocks of 4, padded blocks of 2 and 3, a lone entry, with random masks.
+     * attendBlock gives each entry taking part the bits of attend alone, for every subset of a block's four entries
+     * (how the pool's chunks cut a block; a lone entry; absent entries' marks ignored), with random masks; it writes
+     * nothing of the entries not taking part.
      */
     @Test
-    void attendEntriesHasEachEntrysBitsForAnyRange() {
+    void attendBlockHasEachEntrysBitsForAnySubset() {
         int lanes = VectorKernels.L;
         SplittableRandom rnd = new SplittableRandom(7);
-        for (int hd : new int[] {lanes / 2, lanes, 2 * lanes + 1, 64}) {
+        for (int hd : new int[] {lanes / 2, lanes, 2 * lanes, 2 * lanes + 1, 3 * lanes + 3, 64}) {
             int nKv = 2;
             int stride = nKv * hd + 1;
-            int length = 11;
+            int block = AttentionScratch.BLOCK;
             int capacity = 2 * lanes + 7;
-            ForwardBatch b = batch(rnd, 1, length, capacity, new int[] {0});
-            int qStride = 3 * hd + 2;
-            float[] q = TestTensors.gaussian(rnd.nextLong(), length * qStride);
-            float[] keys = TestTensors.gaussian(rnd.nextLong(), capacity * stride);
-            float[] values = TestTensors.gaussian(rnd.nextLong(), capacity * stride);
-            float scale = (float) (1 / Math.sqrt(hd));
-            int h = 1;
-            int kvOff = hd;
-            int outStride = 2 * hd + 1;
-            float[] expected = new float[length * outStride];
-            for (int e = 0; e < length; e++) {
-                int[] slots = new int[capacity];
-                int count = GptKernels.visibleSlots(b.visible(), e * capacity, capacity, slots);
-                vector.attend(q, e * qStride + h * hd, keys, values, stride, kvOff, hd, slots, count, scale,
-                        new float[capacity], expected, e * outStride + h * hd);
-            }
-            for (int from = 0; from < length; from++) {
-                for (int to = from + 1; to <= length; to++) {
-                    float[] actual = expected.clone();
-                    for (int e = from; e < to; e++) {
-                        Arrays.fill(actual, e * outStride + h * hd, e * outStride + (h + 1) * hd, Float.NaN);
+            for (int trial = 0; trial < 4; trial++) {
+                ForwardBatch b = batch(rnd, 1, block, capacity, new int[] {0});
+                int qStride = 3 * hd + 2;
+                float[] q = TestTensors.gaussian(rnd.nextLong(), block * qStride);
+                float[] keys = TestTensors.gaussian(rnd.nextLong(), capacity * stride);
+                float[] values = TestTensors.gaussian(rnd.nextLong(), capacity * stride);
+                float scale = (float) (1 / Math.sqrt(hd));
+                int h = 1;
+                int kvOff = hd;
+                int outStride = 2 * hd + 1;
+                float[] expected = new float[block * outStride];
+                for (int e = 0; e < block; e++) {
+                    int[] slots = new int[capacity];
+                    int count = GptKernels.visibleSlots(b.visible(), e * capacity, capacity, slots);
+                    vector.attend(q, e * qStride + h * hd, keys, values, stride, kvOff, hd, slots, count, scale,
+                            new float[capacity], expected, e * outStride + h * hd);
+                }
+                int[] union = new int[capacity + 3];
+                byte[] seenBy = new byte[capacity + 3];
+                int u = 3; // at an offset, as a pass's later blocks are
+                for (int s = 0; s < capacity; s++) {
+                    int bits = 0;
+                    for (int m = 0; m < block; m++) {
+                        bits |= b.visible()[m * capacity + s] ? 1 << m : 0;
                     }
-                    vector.attendEntries(q, qStride, h, from, to, b.visible(), capacity, keys, values, stride, kvOff, hd,
+                    if (bits != 0) {
+                        union[u] = s;
+                        seenBy[u++] = (byte) bits;
+                    }
+                }
+                for (int entries = 1; entries < 1 << block; entries++) {
+                    float[] actual = new float[expected.length];
+                    Arrays.fill(actual, Float.NaN);
+                    vector.attendBlock(q, qStride, h, 0, entries, union, seenBy, 3, u - 3, keys, values, stride, kvOff, hd,
                             scale, new AttentionScratch().fit(capacity, 1), actual, outStride);
-                    assertArrayEquals(expected, actual, "hd " + hd + " entries [" + from + ", " + to + ")");
+                    for (int e = 0; e < block; e++) {
+                        for (int i = e * outStride; i < (e + 1) * outStride; i++) {
+                            boolean mine = (entries & (1 << e)) != 0 && i >= e * outStride + h * hd
+                                    && i < e * outStride + (h + 1) * hd;
+                            if (mine) {
+                                assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]),
+                                        "hd " + hd + " entries " + entries + " entry " + e + " index " + i);
+                            } else {
+                                assertEquals(Float.NaN, actual[i], "hd " + hd + " entries " + entries + " wrote index " + i);
+                            }
+                        }
+                    }
                 }
             }
         }
