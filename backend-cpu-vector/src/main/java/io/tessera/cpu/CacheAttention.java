@@ -12,9 +12,6 @@ final class CacheAttention {
     private CacheAttention() {
     }
 
-    /** Temporary: the entry-major order of before (for before/after measurements in one build). */
-    private static final boolean ENTRY_MAJOR = Boolean.getBoolean("tessera.attention.entryMajor");
-
     /**
      * Work goes head-major inside a cache row: a batch row's entries share its cache row, so its work is the units
      * (row, head, entry) in that order, and a thread's contiguous run of units takes one head slice of the row's keys
@@ -36,7 +33,7 @@ final class CacheAttention {
         final boolean[] visible = batch.visible();
         final int length = batch.length();
         final int n = batch.rows() * length;
-        if (length == 1 || ENTRY_MAJOR) {
+        if (length == 1) {
             entryMajor(pool, gpt, batch, layer, layers, qkv, qkvDim, nHead, group, hd, keyCache, valueCache, capacity,
                     attn, kvDim, width, scale, visible, n);
             return;
