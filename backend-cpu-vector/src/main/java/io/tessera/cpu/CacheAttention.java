@@ -1,7 +1,6 @@
 package io.tessera.cpu;
 
 import io.tessera.core.spi.ForwardBatch;
-import java.util.Arrays;
 
 /**
  * Scaled dot-product attention of every (entry, query head) of a pass over the KV-cache slots its mask
@@ -14,6 +13,13 @@ final class CacheAttention {
     }
 
     /**
+     * Work goes head-major inside a cache row: a batch row's entries share its cache row, so its work is the units
+     * (row, head, entry) in that order, and a thread's contiguous run of units takes one head slice of the row's keys
+     * and values (count × hd × 2 floats) from memory once and reuses it for every entry of the run, from cache,
+     * {@link AttentionScratch#BLOCK} entries per loaded vector ({@link GptKernels#attendBlock}). A pass with one entry
+     * per cache row (serving, raster) goes entry by entry, a run of heads per task ({@link GptKernels#attendHeads}).
+     * Neither the split nor the thread count changes any output's bits.
+     *
      * @param qkv      [n, qkvDim] with each entry's q at offset 0 (n_head · hd values)
      * @param keyCache per (row · layers + layer): [capacity, n_kv · hd]
      * @param attn     out [n, n_head · hd]
@@ -25,15 +31,73 @@ final class CacheAttention {
         final int width = nHead * hd;
         final float scale = (float) (1.0 / Math.sqrt(hd));
         final boolean[] visible = batch.visible();
-        Arrays.fill(attn, 0f);
-        final int n = batch.rows() * batch.length();
+        final int length = batch.length();
+        final int n = batch.rows() * length;
+        if (length == 1) {
+            entryMajor(pool, gpt, batch, layer, layers, qkv, qkvDim, nHead, group, hd, keyCache, valueCache, capacity,
+                    attn, kvDim, width, scale, visible, n);
+            return;
+        }
+        // Blocks of BLOCK consecutive entries of a batch row (the last one shorter): the slots any of them sees, and
+        // which see each, found once per call on this thread and shared by every head.
+        final int block = AttentionScratch.BLOCK;
+        final int perRow = (length + block - 1) / block;
+        AttentionScratch plan = AttentionScratch.of(capacity, block).fitBlocks(batch.rows() * perRow, capacity);
+        final int[] union = plan.union;
+        final byte[] seenBy = plan.seenBy;
+        final int[] counts = plan.count;
+        for (int r = 0; r < batch.rows(); r++) {
+            for (int b = 0; b < perRow; b++) {
+                int e0 = r * length + b * block;
+                int members = Math.min(block, length - b * block);
+                int base = (r * perRow + b) * capacity;
+                int u = 0;
+                for (int s = 0; s < capacity; s++) {
+                    int bits = 0;
+                    for (int m = 0; m < members; m++) {
+                        bits |= visible[(e0 + m) * capacity + s] ? 1 << m : 0;
+                    }
+                    if (bits != 0) {
+                        union[base + u] = s;
+                        seenBy[base + u] = (byte) bits;
+                        u++;
+                    }
+                }
+                counts[r * perRow + b] = u;
+            }
+        }
+        final int[] cacheRows = batch.cacheRows();
+        pool.range(n * nHead, (from, to) -> {
+            AttentionScratch scratch = AttentionScratch.of(capacity, block);
+            int unit = from;
+            while (unit < to) {
+                int run = unit / length;          // (batch row, head)
+                int r = run / nHead;
+                int h = run % nHead;
+                int t0 = unit % length;
+                int b = t0 / block;
+                int t1 = Math.min(Math.min(length, (b + 1) * block), t0 + (to - unit));
+                int entries = ((1 << (t1 - t0)) - 1) << (t0 - b * block);
+                int cache = cacheRows[r] * layers + layer;
+                int blockIndex = r * perRow + b;
+                gpt.attendBlock(qkv, qkvDim, h, r * length + b * block, entries, union, seenBy, blockIndex * capacity,
+                        counts[blockIndex], keyCache[cache], valueCache[cache], kvDim, (h / group) * hd, hd, scale, scratch,
+                        attn, width);
+                unit += t1 - t0;
+            }
+        });
+    }
+
+    private static void entryMajor(Parallel pool, GptKernels gpt, ForwardBatch batch, int layer, int layers, float[] qkv,
+                                   int qkvDim, int nHead, int group, int hd, float[][] keyCache, float[][] valueCache,
+                                   int capacity, float[] attn, int kvDim, int width, float scale, boolean[] visible, int n) {
         // Each task takes a run of one entry's heads (slot-major: a cached slot's heads are read together).
         // The run length only spreads the work over the threads; no head's bits depend on it.
         final int perTask = Math.max(1, Math.min(nHead, (int) ((long) nHead * n / (4L * pool.threads()))));
         final int runs = (nHead + perTask - 1) / perTask;
         pool.range(n * runs, (from, to) -> {
-            float[] scores = new float[perTask * capacity];
-            int[] slots = new int[capacity];
+            AttentionScratch scratch = AttentionScratch.of(capacity, perTask);
+            int[] slots = scratch.slots;
             int count = 0;
             int slotsOf = -1; // the entry whose visible slots `slots` holds (the same for all its heads)
             for (int task = from; task < to; task++) {
@@ -42,16 +106,11 @@ final class CacheAttention {
                 int hTo = Math.min(nHead, hFrom + perTask);
                 int cache = batch.cacheRowOf(e) * layers + layer;
                 if (e != slotsOf) {
-                    count = 0;
-                    for (int s = 0; s < capacity; s++) {
-                        if (visible[e * capacity + s]) {
-                            slots[count++] = s;
-                        }
-                    }
+                    count = GptKernels.visibleSlots(visible, e * capacity, capacity, slots);
                     slotsOf = e;
                 }
                 gpt.attendHeads(qkv, e * qkvDim, keyCache[cache], valueCache[cache], kvDim, group, hd, hFrom, hTo,
-                        slots, count, scale, scores, attn, e * width);
+                        slots, count, scale, scratch.scores, attn, e * width);
             }
         });
     }

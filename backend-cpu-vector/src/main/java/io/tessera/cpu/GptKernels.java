@@ -54,6 +54,44 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         }
     }
 
+    /**
+     * {@link #attend} of query head h for up to {@link AttentionScratch#BLOCK} entries e0, e0 + 1, … of one cache row;
+     * entry e0 + m takes part where bit m of {@code entries} is set. The slots some entry of the block sees are
+     * union[uOff .. uOff + count), in slot order, and bit m of seenBy[uOff + j] says whether entry e0 + m sees
+     * union[uOff + j] (bits of entries not taking part are ignored). Entry e's q head starts at e · qStride + h · hd, its
+     * output goes to out[e · outStride + h · hd ..); key and value of slot s start at s · stride + kvOff. Every entry gets
+     * exactly the bits {@link #attend} gives it alone over its own visible slots, whatever entries share the block.
+     */
+    void attendBlock(float[] q, int qStride, int h, int e0, int entries, int[] union, byte[] seenBy, int uOff, int count,
+                     float[] keys, float[] values, int stride, int kvOff, int hd, float scale, AttentionScratch scratch,
+                     float[] out, int outStride) {
+        for (int m = 0; m < AttentionScratch.BLOCK; m++) {
+            if ((entries & (1 << m)) == 0) {
+                continue;
+            }
+            int c = 0;
+            for (int j = 0; j < count; j++) {
+                if ((seenBy[uOff + j] & (1 << m)) != 0) {
+                    scratch.slots[c++] = union[uOff + j];
+                }
+            }
+            int e = e0 + m;
+            attend(q, e * qStride + h * hd, keys, values, stride, kvOff, hd, scratch.slots, c, scale, scratch.scores, out,
+                    e * outStride + h * hd);
+        }
+    }
+
+    /** Writes the slots s &lt; capacity with visible[from + s] to slots[0 ..), in order; returns how many. */
+    static int visibleSlots(boolean[] visible, int from, int capacity, int[] slots) {
+        int count = 0;
+        for (int s = 0; s < capacity; s++) {
+            if (visible[from + s]) {
+                slots[count++] = s;
+            }
+        }
+        return count;
+    }
+
     /** Reference: the matmul's defining fma loop; dot, {@link Kernels#softmax} and axpy per slot. */
     static final class Scalar extends GptKernels {
         private final Kernels k = Kernels.of(false);
@@ -298,6 +336,227 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             scores[sOff + stride] = sb * scale;
             scores[sOff + 2 * stride] = sc * scale;
             scores[sOff + 3 * stride] = sd * scale;
+        }
+
+        /**
+         * {@link GptKernels#attendBlock} with every loaded key and value vector serving the block's entries together (a
+         * lone entry goes through {@link #attend}; absent entries are padded with a present one's query and store
+         * nothing). Scores slot by slot: each loaded key piece feeds four FMA chains (one per query), reduced as
+         * {@link #score4} reduces its heads, so each score has {@link #score}'s bits; an entry keeps the scores of the
+         * slots it sees, in slot order, and takes {@link #softmax} of its own list. Value sums two L-wide pieces at a
+         * time: per slot, two loaded value vectors and each seeing entry's broadcast probability feed its two chains;
+         * every chain is {@link #attend}'s, over the same slots in the same order; the hd % L tail as attend's.
+         */
+        @Override
+        void attendBlock(float[] q, int qStride, int h, int e0, int entries, int[] union, byte[] seenBy, int uOff, int count,
+                         float[] keys, float[] values, int stride, int kvOff, int hd, float scale, AttentionScratch scratch,
+                         float[] out, int outStride) {
+            if (Integer.bitCount(entries) < 2) {
+                super.attendBlock(q, qStride, h, e0, entries, union, seenBy, uOff, count, keys, values, stride, kvOff, hd,
+                        scale, scratch, out, outStride);
+                return;
+            }
+            final int first = Integer.numberOfTrailingZeros(entries);
+            final boolean hasA = (entries & 1) != 0, hasB = (entries & 2) != 0, hasC = (entries & 4) != 0,
+                    hasD = (entries & 8) != 0;
+            final int q0 = e0 * qStride + h * hd;
+            final int qa = q0 + (hasA ? 0 : first) * qStride, qb = q0 + (hasB ? 1 : first) * qStride;
+            final int qc = q0 + (hasC ? 2 : first) * qStride, qd = q0 + (hasD ? 3 : first) * qStride;
+            final float[] p = scratch.scores;
+            final float[] four = scratch.four;
+            final int cap = p.length / AttentionScratch.BLOCK; // each entry's score list: p[m · cap ..)
+            final int oa = 0, ob = cap, oc = 2 * cap, od = 3 * cap;
+            int ca = 0, cb = 0, cc = 0, cd = 0;
+            for (int j = 0; j < count; j++) {
+                int bits = seenBy[uOff + j] & entries;
+                if (bits == 0) {
+                    continue;
+                }
+                scoreQ4(q, qa, qb, qc, qd, keys, union[uOff + j] * stride + kvOff, hd, scale, four);
+                if ((bits & 1) != 0) {
+                    p[oa + ca++] = four[0];
+                }
+                if ((bits & 2) != 0) {
+                    p[ob + cb++] = four[1];
+                }
+                if ((bits & 4) != 0) {
+                    p[oc + cc++] = four[2];
+                }
+                if ((bits & 8) != 0) {
+                    p[od + cd++] = four[3];
+                }
+            }
+            if (hasA) {
+                softmax(p, oa, ca);
+            }
+            if (hasB) {
+                softmax(p, ob, cb);
+            }
+            if (hasC) {
+                softmax(p, oc, cc);
+            }
+            if (hasD) {
+                softmax(p, od, cd);
+            }
+            final int outA = e0 * outStride + h * hd;
+            int d = 0;
+            for (; d + 2 * L <= hd; d += 2 * L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+                int ia = oa, ib = ob, ic = oc, id = od;
+                for (int j = 0; j < count; j++) {
+                    int bits = seenBy[uOff + j] & entries;
+                    if (bits == 0) {
+                        continue;
+                    }
+                    int vb = union[uOff + j] * stride + kvOff + d;
+                    FloatVector v0 = FloatVector.fromArray(F, values, vb);
+                    FloatVector v1 = FloatVector.fromArray(F, values, vb + L);
+                    if (bits == 15) {
+                        FloatVector pa = FloatVector.broadcast(F, p[ia++]);
+                        FloatVector pb = FloatVector.broadcast(F, p[ib++]);
+                        FloatVector pc = FloatVector.broadcast(F, p[ic++]);
+                        FloatVector pd = FloatVector.broadcast(F, p[id++]);
+                        a0 = pa.fma(v0, a0);
+                        a1 = pa.fma(v1, a1);
+                        b0 = pb.fma(v0, b0);
+                        b1 = pb.fma(v1, b1);
+                        c0 = pc.fma(v0, c0);
+                        c1 = pc.fma(v1, c1);
+                        d0 = pd.fma(v0, d0);
+                        d1 = pd.fma(v1, d1);
+                    } else {
+                        if ((bits & 1) != 0) {
+                            FloatVector pa = FloatVector.broadcast(F, p[ia++]);
+                            a0 = pa.fma(v0, a0);
+                            a1 = pa.fma(v1, a1);
+                        }
+                        if ((bits & 2) != 0) {
+                            FloatVector pb = FloatVector.broadcast(F, p[ib++]);
+                            b0 = pb.fma(v0, b0);
+                            b1 = pb.fma(v1, b1);
+                        }
+                        if ((bits & 4) != 0) {
+                            FloatVector pc = FloatVector.broadcast(F, p[ic++]);
+                            c0 = pc.fma(v0, c0);
+                            c1 = pc.fma(v1, c1);
+                        }
+                        if ((bits & 8) != 0) {
+                            FloatVector pd = FloatVector.broadcast(F, p[id++]);
+                            d0 = pd.fma(v0, d0);
+                            d1 = pd.fma(v1, d1);
+                        }
+                    }
+                }
+                if (hasA) {
+                    a0.intoArray(out, outA + d);
+                    a1.intoArray(out, outA + d + L);
+                }
+                if (hasB) {
+                    b0.intoArray(out, outA + outStride + d);
+                    b1.intoArray(out, outA + outStride + d + L);
+                }
+                if (hasC) {
+                    c0.intoArray(out, outA + 2 * outStride + d);
+                    c1.intoArray(out, outA + 2 * outStride + d + L);
+                }
+                if (hasD) {
+                    d0.intoArray(out, outA + 3 * outStride + d);
+                    d1.intoArray(out, outA + 3 * outStride + d + L);
+                }
+            }
+            if (d + L <= hd) { // one piece left
+                FloatVector a0 = FloatVector.zero(F), b0 = a0, c0 = a0, d0 = a0;
+                int ia = oa, ib = ob, ic = oc, id = od;
+                for (int j = 0; j < count; j++) {
+                    int bits = seenBy[uOff + j] & entries;
+                    if (bits == 0) {
+                        continue;
+                    }
+                    FloatVector v0 = FloatVector.fromArray(F, values, union[uOff + j] * stride + kvOff + d);
+                    if ((bits & 1) != 0) {
+                        a0 = FloatVector.broadcast(F, p[ia++]).fma(v0, a0);
+                    }
+                    if ((bits & 2) != 0) {
+                        b0 = FloatVector.broadcast(F, p[ib++]).fma(v0, b0);
+                    }
+                    if ((bits & 4) != 0) {
+                        c0 = FloatVector.broadcast(F, p[ic++]).fma(v0, c0);
+                    }
+                    if ((bits & 8) != 0) {
+                        d0 = FloatVector.broadcast(F, p[id++]).fma(v0, d0);
+                    }
+                }
+                if (hasA) {
+                    a0.intoArray(out, outA + d);
+                }
+                if (hasB) {
+                    b0.intoArray(out, outA + outStride + d);
+                }
+                if (hasC) {
+                    c0.intoArray(out, outA + 2 * outStride + d);
+                }
+                if (hasD) {
+                    d0.intoArray(out, outA + 3 * outStride + d);
+                }
+                d += L;
+            }
+            for (; d < hd; d++) { // the hd % L tail lanes: attend's scalar sums, entry by entry
+                for (int m = 0; m < AttentionScratch.BLOCK; m++) {
+                    if ((entries & (1 << m)) == 0) {
+                        continue;
+                    }
+                    float acc = 0f;
+                    int i = m * cap;
+                    for (int j = 0; j < count; j++) {
+                        if ((seenBy[uOff + j] & (1 << m)) != 0) {
+                            acc += p[i++] * values[union[uOff + j] * stride + kvOff + d];
+                        }
+                    }
+                    out[outA + m * outStride + d] = acc;
+                }
+            }
+        }
+
+        /**
+         * {@link #score} of four queries (at qa … qd, hd values each) against one key at kb, written to four[0 .. 3]:
+         * four FMA chains fed by each loaded key piece, then {@link #score4}'s transpose-reduce (the butterfly's pairs),
+         * each query's scalar tail and × scale; the same bits as four {@link #score} calls.
+         */
+        private static void scoreQ4(float[] q, int qa, int qb, int qc, int qd, float[] keys, int kb, int hd, float scale,
+                                    float[] four) {
+            FloatVector a = FloatVector.zero(F);
+            FloatVector b = FloatVector.zero(F);
+            FloatVector c = FloatVector.zero(F);
+            FloatVector d = FloatVector.zero(F);
+            int x = 0;
+            for (; x + L <= hd; x += L) {
+                FloatVector key = FloatVector.fromArray(F, keys, kb + x);
+                a = FloatVector.fromArray(F, q, qa + x).fma(key, a);
+                b = FloatVector.fromArray(F, q, qb + x).fma(key, b);
+                c = FloatVector.fromArray(F, q, qc + x).fma(key, c);
+                d = FloatVector.fromArray(F, q, qd + x).fma(key, d);
+            }
+            FloatVector ab = a.blend(b, TOP).add(b.blend(a, TOP).rearrange(X_TOP));
+            FloatVector cd = c.blend(d, TOP).add(d.blend(c, TOP).rearrange(X_TOP));
+            FloatVector r = ab.blend(cd, NEXT).add(cd.blend(ab, NEXT).rearrange(X_NEXT));
+            if (L == 16) {
+                r = r.add(r.rearrange(X2));
+            }
+            if (L >= 8) {
+                r = r.add(r.rearrange(X1));
+            }
+            float sa = r.lane(0), sb = r.lane(L / 2), sc = r.lane(L / 4), sd = r.lane(3 * L / 4);
+            for (; x < hd; x++) {
+                float kx = keys[kb + x];
+                sa += q[qa + x] * kx;
+                sb += q[qb + x] * kx;
+                sc += q[qc + x] * kx;
+                sd += q[qd + x] * kx;
+            }
+            four[0] = sa * scale;
+            four[1] = sb * scale;
+            four[2] = sc * scale;
+            four[3] = sd * scale;
         }
 
         /** Offset in a cached slot's values of whole piece k (piece k % per of head hFrom + k / per). */
