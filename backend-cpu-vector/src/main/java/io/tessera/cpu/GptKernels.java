@@ -356,9 +356,10 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
          * four, two, one. The first tile of a chunk waits on memory (the hardware prefetcher runs only a little ahead of
          * it) and the others run from L1 with no memory traffic in flight, so memory stalls and compute add up; a
          * taller first tile does more of the pass's FMAs while the weights stream in (16 rows: 14 + 2 instead of
-         * 8 + 8; 32: 14 + 14 + 4), which measured 1.2–1.3× the 8-row tiles at 16 and 32 rows over 212 MB of F32
-         * weights on two threads. (Touching the next chunk's lines with scalar loads during the L1 tiles measured
-         * 0.85×: a load that misses to DRAM holds up retirement, unlike a prefetch instruction, which Java lacks.)
+         * 8 + 8; 32: 14 + 14 + 4): in paired runs over 212 MB of weights on two threads (a loaded machine) 1.2× the
+         * 8-row tiles at 16 rows (F32 and BF16), 0.95–1.3× at 32 (F32) and 1.34× (BF16). (Touching the next chunk's
+         * lines with scalar byte loads during the L1 tiles, kept by C2 as the disassembly showed, measured 0.85×: a load
+         * that misses to DRAM holds up retirement, unlike a prefetch instruction, which Java lacks.)
          * The 14-row tile needs 31 vector registers, so it is used only with 16-lane (AVX-512) vectors; with fewer
          * lanes (AVX2: 16 registers) the rows start at eight. Each weight is read from memory once per call: when the
          * rows need several tiles the inputs go in chunks of {@link #KC}, every row tile working through a chunk
