@@ -14,6 +14,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class GptKernelsTest {
     private final GptKernels vector = GptKernels.of(true);
     private final GptKernels scalar = GptKernels.of(false);
+    /** The vector kernel with and without its 14-row tiles, whatever this JVM's vector length picks by default. */
+    private final GptKernels[] vectors = {new GptKernels.Vector(true), new GptKernels.Vector(false)};
 
     private static void assertClose(float[] expected, float[] actual, float tol, String what) {
         assertEquals(expected.length, actual.length);
@@ -40,14 +42,16 @@ class GptKernelsTest {
                         Tensor.ofFloats("w", new long[] {outs, cols}, TestTensors.gaussian(cols + 31L * outs, outs * cols)), dt));
                 Panels w = Panels.of(m);
                 assertEquals((outs + Panels.WIDTH - 1) / Panels.WIDTH, w.panels());
-                for (int rows : new int[] {1, 2, 3, 4, 5, 7, 8, 9, 15, 17}) {
+                for (int rows : new int[] {1, 2, 3, 4, 5, 7, 8, 9, 14, 15, 16, 17, 29, 32}) {
                     float[] x = TestTensors.gaussian(rows * 7L + cols, rows * cols);
                     float[] expected = new float[rows * outs];
-                    float[] actual = new float[rows * outs];
                     scalar.matmul(w, 0, w.panels(), x, rows, expected);
-                    vector.matmul(w, 0, w.panels(), x, rows, actual);
                     String what = dt + " " + rows + "×" + cols + "→" + outs;
-                    assertArrayEquals(expected, actual, what);
+                    for (GptKernels v : vectors) {
+                        float[] actual = new float[rows * outs];
+                        v.matmul(w, 0, w.panels(), x, rows, actual);
+                        assertArrayEquals(expected, actual, what + (v == vectors[0] ? " (14-row tiles)" : ""));
+                    }
                     for (int r = 0; r < rows; r++) {
                         for (int o = 0; o < outs; o++) {
                             double e = exact(m, x, r, o);
@@ -66,7 +70,8 @@ class GptKernelsTest {
         int outs = 3 * Panels.WIDTH + 5;
         Panels w = Panels.of(Matrix.of(TestTensors.convert(
                 Tensor.ofFloats("w", new long[] {outs, cols}, TestTensors.gaussian(5, outs * cols)), dt)));
-        for (int rows : new int[] {3, 6, 11, 17, 40}) {
+        GptKernels vector = vectors[0];
+        for (int rows : new int[] {3, 6, 11, 16, 17, 30, 40}) {
             float[] x = TestTensors.gaussian(rows, rows * cols);
             float[] whole = new float[rows * outs];
             vector.matmul(w, 0, w.panels(), x, rows, whole);
