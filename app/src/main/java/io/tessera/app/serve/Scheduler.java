@@ -6,10 +6,6 @@ import io.tessera.core.decode.PassBuilder;
 import io.tessera.core.pipeline.Pipeline;
 import io.tessera.core.spi.GptSession;
 import io.tessera.core.spi.Group;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import javax.imageio.ImageIO;
 
 /**
  * Iteration-level (continuous) batching: ONE thread owns the backend session, whose cache has
@@ -28,9 +23,11 @@ import javax.imageio.ImageIO;
  *   <li>retires images whose request was cancelled or ran past its deadline (their slots become free);</li>
  *   <li>admits waiting images into free slots (clearing the slot's rows), each with its own plan, order,
  *       sampling and RNG stream ({@link ImageDecode}, seeded as {@code tessera generate} seeds image k);</li>
- *   <li>plans every active image; the finished ones are retired at once and handed, as one batch, to the
- *       finisher thread, which VQ-decodes them, encodes the PNGs and completes their requests while the
- *       scheduler goes on with the next pass (before, every running image waited for that decode);</li>
+ *   <li>plans every active image; the finished ones are retired at once and handed to the finisher thread,
+ *       which VQ-decodes them, encodes the PNGs and completes their requests while the scheduler goes on with
+ *       the next pass. It completes each image as soon as its own PNG is ready, not after the whole group: when
+ *       many clients' images finish at the same pass, the first client can send its next request after one
+ *       decode instead of all of them, so the scheduler is not left idle meanwhile;</li>
  *   <li>runs one forward over the entries of every active image ({@link PassBuilder}) and lets each image
  *       guide, sample and commit its own cells.</li>
  * </ol>
@@ -64,6 +61,8 @@ final class Scheduler implements AutoCloseable {
     /** VQ decode, PNG encoding and completion of finished images, in the order they finished; only it uses the decoder. */
     private final ExecutorService finisher = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("tessera-finisher").daemon(true).unstarted(r));
+    /** PNG encoding of finished images; used on the finisher thread only. */
+    private final PngEncoder pngEncoder = new PngEncoder();
     private volatile boolean draining;
     private volatile boolean stopped;
     private volatile String fatal;
@@ -195,6 +194,9 @@ final class Scheduler implements AutoCloseable {
                 finisher.shutdownNow();
                 Thread.currentThread().interrupt();
             }
+            if (finisher.isTerminated()) {
+                pngEncoder.close();
+            }
             stopped = true;
             failAll("server stopped");
         }
@@ -279,54 +281,44 @@ final class Scheduler implements AutoCloseable {
         }
     }
 
-    /** On the finisher thread: decodes a batch of finished images; a failure fails their requests, naming it. */
+    /**
+     * On the finisher thread: completes the images that finished at one pass, each as soon as its own result
+     * is ready (tokens-only images first, then one VQ decode and PNG per picture), so that a client whose
+     * image is done gets it, and can send its next request, while its neighbours are still being decoded;
+     * a failure fails that image's request, naming it.
+     */
     private void complete(List<Task> finished) {
-        try {
-            decode(finished);
-        } catch (RuntimeException | Error e) {
-            for (Task t : finished) {
-                if (t.job.finish(ImageJob.Status.FAILED, "internal error while decoding the image: " + e)) {
-                    metrics.finished(t.job);
-                }
+        for (Task t : finished) {
+            if (!t.job.request.format().png()) {
+                completeOne(t);
+            }
+        }
+        for (Task t : finished) {
+            if (t.job.request.format().png()) {
+                completeOne(t);
             }
         }
     }
 
-    /** VQ-decodes the finished images that asked for a PNG in one batch, and completes every finished image. */
-    private void decode(List<Task> finished) {
-        List<Task> pictures = finished.stream().filter(t -> t.job.request.format().png()).toList();
-        byte[][] pngs = new byte[finished.size()][];
-        if (!pictures.isEmpty()) {
-            int[][] tokens = new int[pictures.size()][];
-            for (int i = 0; i < tokens.length; i++) {
-                tokens[i] = pictures.get(i).decode.tokens();
+    private void completeOne(Task t) {
+        try {
+            byte[] png = null;
+            if (t.job.request.format().png()) {
+                if (t.job.status().terminal()) {
+                    return; // cancelled or expired while it waited for the decoder
+                }
+                float[] image = pipeline.decode(new int[][] {t.decode.tokens()});
+                png = pngEncoder.encode(io.tessera.core.io.Images.grid(image, 1, 3, pipeline.imageSize(), 1, 1, 0xffffff));
             }
-            float[] images = pipeline.decode(tokens);
-            int size = pipeline.imageSize();
-            int per = 3 * size * size;
-            for (int i = 0; i < tokens.length; i++) {
-                float[] one = new float[per];
-                System.arraycopy(images, i * per, one, 0, per);
-                pngs[finished.indexOf(pictures.get(i))] = png(io.tessera.core.io.Images.grid(one, 1, 3, size, 1, 1, 0xffffff));
-            }
-        }
-        for (int i = 0; i < finished.size(); i++) {
-            Task t = finished.get(i);
             metrics.image(t.job);
             t.job.event("image", "{\"type\":\"image\",\"image\":" + t.index + ",\"passes\":" + t.decode.passes() + "}");
-            if (t.job.imageDone(t.index, t.decode.tokens(), pngs[i], t.decode.passes())) {
+            if (t.job.imageDone(t.index, t.decode.tokens(), png, t.decode.passes())) {
                 metrics.finished(t.job);
             }
-        }
-    }
-
-    static byte[] png(BufferedImage image) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ImageIO.write(image, "png", out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (RuntimeException | Error e) {
+            if (t.job.finish(ImageJob.Status.FAILED, "internal error while decoding the image: " + e)) {
+                metrics.finished(t.job);
+            }
         }
     }
 

@@ -12,6 +12,9 @@ import java.util.Arrays;
  */
 public final class Sampler {
     private final SamplingConfig config;
+    /** Scratch of {@link #sample} (one image's sampler is used by one thread at a time), so a draw allocates nothing. */
+    private int[] keys = new int[0];
+    private double[] probs = new double[0];
 
     public Sampler(SamplingConfig config) {
         this.config = config;
@@ -63,11 +66,17 @@ public final class Sampler {
         int v = logits.length;
         requireFinite(logits, 0, v, "");
         float t = (float) Math.max(config.temperature(), 1e-5);
-        for (int i = 0; i < v; i++) {
-            logits[i] = logits[i] / t;
+        if (t != 1f) { // x / 1 is x, bit for bit
+            for (int i = 0; i < v; i++) {
+                logits[i] = logits[i] / t;
+            }
+        }
+        if (keys.length != v) {
+            keys = new int[v];
+            probs = new double[v];
         }
         if (config.topK() > 0 && config.topK() < v) {
-            float kth = kthLargest(logits, config.topK());
+            float kth = kthLargest(logits, config.topK(), keys);
             for (int i = 0; i < v; i++) {
                 if (logits[i] < kth) {
                     logits[i] = Float.NEGATIVE_INFINITY;
@@ -77,7 +86,7 @@ public final class Sampler {
         if (config.topP() < 1.0) {
             applyTopP(logits, config.topP());
         }
-        double[] probs = softmax(logits);
+        double[] probs = softmax(logits, this.probs);
         int token;
         if (config.greedy()) {
             token = argmax(logits);
@@ -109,11 +118,15 @@ public final class Sampler {
      * time; deterministic pivots) over order-preserving integer keys instead of a full sort.
      */
     static float kthLargest(float[] x, int k) {
+        return kthLargest(x, k, new int[x.length]);
+    }
+
+    /** {@link #kthLargest(float[], int)} with {@code keys} (at least {@code x.length} long) as scratch. */
+    static float kthLargest(float[] x, int k, int[] keys) {
         int n = x.length;
         if (k < 1 || k > n) {
             throw new IllegalArgumentException("k must be in [1, " + n + "], got " + k);
         }
-        int[] keys = new int[n];
         for (int i = 0; i < n; i++) {
             keys[i] = sortableKey(x[i]);
         }
@@ -195,11 +208,15 @@ public final class Sampler {
     }
 
     static double[] softmax(float[] x) {
+        return softmax(x, new double[x.length]);
+    }
+
+    /** Softmax of {@code x} into {@code out} (at least {@code x.length} long), which it returns. */
+    static double[] softmax(float[] x, double[] out) {
         double max = Double.NEGATIVE_INFINITY;
         for (float f : x) {
             max = Math.max(max, f);
         }
-        double[] out = new double[x.length];
         double sum = 0;
         for (int i = 0; i < x.length; i++) {
             double e = x[i] == Float.NEGATIVE_INFINITY ? 0 : Math.exp(x[i] - max);

@@ -11,6 +11,33 @@ class SamplerTest {
         return new SamplingConfig(t, k, p, 1.0, -1, "constant", greedy, 0);
     }
 
+    /**
+     * One sampler reused for many draws (its scratch arrays carried over, vocabulary sizes changing between
+     * draws) draws exactly what a fresh sampler draws each time from the same stream.
+     */
+    @Test
+    void reusedSamplerDrawsAsAFreshOne() {
+        SamplingConfig[] configs = {cfg(1.0, 20, 1.0, false), cfg(0.7, 5, 0.9, false), cfg(1.0, 0, 1.0, false), cfg(1.3, 0, 0.8, false)};
+        int[] vocabs = {256, 7, 256, 33, 1, 256};
+        for (SamplingConfig c : configs) {
+            Sampler reused = new Sampler(c);
+            Rng a = new Rng(5);
+            Rng b = new Rng(5);
+            Rng data = new Rng(99);
+            for (int draw = 0; draw < 120; draw++) {
+                int v = vocabs[draw % vocabs.length];
+                float[] logits = new float[v];
+                for (int i = 0; i < v; i++) {
+                    logits[i] = (float) ((data.nextDouble() - 0.5) * 8);
+                }
+                Sampler.Draw want = new Sampler(c).sample(logits.clone(), a);
+                Sampler.Draw got = reused.sample(logits.clone(), b);
+                assertEquals(want.token(), got.token(), "draw " + draw + " of " + c);
+                assertEquals(Float.floatToRawIntBits(want.probability()), Float.floatToRawIntBits(got.probability()), "draw " + draw);
+            }
+        }
+    }
+
     @Test
     void topKOneIsGreedy() {
         Sampler s = new Sampler(cfg(1.0, 1, 1.0, false));
