@@ -166,21 +166,6 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         }
 
         /**
-         * Whether {@link #matmul} starts the rows with 14-row tiles: their 28 accumulators, 2 weights and 1 broadcast
-         * fit in the 32 vector registers of AVX-512 (16 lanes), not in AVX2's 16.
-         */
-        private final boolean tall;
-
-        Vector() {
-            this(L >= 16);
-        }
-
-        /** Tests: the 14-row tiles on or off whatever the vector length (same bits either way). */
-        Vector(boolean tall) {
-            this.tall = tall;
-        }
-
-        /**
          * scores[off .. off + count) ← softmax of themselves, as {@link #attend} describes: max (exact in any
          * order, so taken L lanes at a time), e = exp(s − max) L lanes at a time with the tail in one masked
          * vector (exp is lane-wise: the same bits as one lane at a time), Σ of the whole vectors' lanes by
@@ -592,12 +577,6 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             return v.lane(0);
         }
 
-        /**
-         * Inputs per K chunk when a pass needs more than one row tile (rows other than 1, 2, 4, 8): the chunk of a
-         * tile's two column blocks (KC × 2L weights, 16 KB of F32 with AVX-512) comes from memory for the first row
-         * tile and from L1 for the others. 64 and 256 measured within noise of 128 with the 14-row tiles.
-         */
-        static final int KC = 128;
         /** Vectors of outputs per register tile (2L outputs); a panel is WIDTH / (2L) tiles wide. */
         private static final int TW = 2 * L;
 
@@ -609,22 +588,18 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
 
         /**
          * Packed-panel GEMM, lanes along the outputs. A pass of one or two rows takes four column blocks at a time
-         * ({@link #narrow}). Otherwise, per 2L-wide column (two column blocks), the activation rows go
-         * fourteen at a time (a 14 × 2-vector tile: per k two weight loads and fourteen broadcasts feed 28 FMAs, the 28
-         * accumulators, both weights and the broadcast in the 32 vector registers of AVX-512), then eight (8 × 2),
-         * four, two, one. The first tile of a chunk waits on memory (the hardware prefetcher runs only a little ahead of
-         * it) and the others run from L1 with no memory traffic in flight, so memory stalls and compute add up; a
-         * taller first tile does more of the pass's FMAs while the weights stream in (16 rows: 14 + 2 instead of
-         * 8 + 8; 32: 14 + 14 + 4): in paired runs over 212 MB of weights on two threads (a loaded machine) 1.2× the
-         * 8-row tiles at 16 rows (F32 and BF16), 0.95–1.3× at 32 (F32) and 1.34× (BF16). (Touching the next chunk's
-         * lines with scalar byte loads during the L1 tiles, kept by C2 as the disassembly showed, measured 0.85×: a load
-         * that misses to DRAM holds up retirement, unlike a prefetch instruction, which Java lacks.)
-         * The 14-row tile needs 31 vector registers, so it is used only with 16-lane (AVX-512) vectors; with fewer
-         * lanes (AVX2: 16 registers) the rows start at eight. Each weight is read from memory once per call: when the
-         * rows need several tiles the inputs go in chunks of {@link #KC}, every row tile working through a chunk
-         * while it is in L1 (the accumulators are stored between chunks). A pass with one or two rows streams each weight
-         * once (bandwidth-bound), a wide pass reuses it up to fourteen times from registers and again from L1. The last,
-         * partial panel is computed whole (zero weights) into a scratch tile and its real outputs copied.
+         * ({@link #narrow}). Otherwise, per 2L-wide column (a whole panel: two column blocks), the activation rows go
+         * eight at a time (an 8 × 2-vector tile: per k two weight loads and eight broadcasts feed 16 FMAs), then four,
+         * two, one, each tile over all the inputs. The first tile streams the panel from memory; the panel (2L × inputs:
+         * 98 KB of F32 at 768 inputs, 262 KB at 2048) stays in L2, so the later tiles of the column run from there.
+         * Each output is one FMA chain over k in order, as the scalar kernel's, so a (row, output) value does not
+         * depend on the rows beside it.
+         * Measured against the earlier design (14 × 2-vector tiles on AVX-512 and K chunks of 128 inputs so that the
+         * later tiles ran from L1), paired in one JVM over the GPT-B linear layers (97.6 M weights, 2 threads, mean of
+         * 12 rounds): 16 rows 1.24× (F32) and 1.16× (BF16), 32 rows 1.22× and 1.15×. With chunks, each chunk's first
+         * tile waited on memory while the L1 tiles ran with no memory traffic in flight; a whole-K tile keeps the
+         * weight stream going through the panel.
+         * The last, partial panel is computed whole (zero weights) into a scratch tile and its real outputs copied.
          */
         @Override
         void matmul(Panels w, int pFrom, int pTo, float[] x, int rows, float[] out) {
@@ -633,7 +608,6 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             MemorySegment seg = w.data();
             int dt = VectorKernels.code(w.source().dtype());
             float[] scratch = null;
-            int kc = Integer.bitCount(rows) == 1 && rows <= 8 ? in : KC; // one tile per column: no chunks needed
             int oEnd = Math.min(outDim, pTo * Panels.WIDTH);
             int o = Panels.firstOutput(pFrom);
             if (rows <= 2) { // streaming passes: four column blocks at a time, four weight streams per thread
@@ -656,12 +630,10 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
                 for (int r = 0; r < rows; r++) {
                     Arrays.fill(dst, d0 + r * ldd, d0 + r * ldd + TW, 0f);
                 }
-                for (int k0 = 0; k0 < in; k0 += kc) {
-                    int k1 = Math.min(in, k0 + kc);
+                {
+                    int k0 = 0;
+                    int k1 = in;
                     int r = 0;
-                    for (; tall && r + 14 <= rows; r += 14) {
-                        tile14(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd, ldd);
-                    }
                     for (; r + 8 <= rows; r += 8) {
                         tile8(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd, ldd);
                     }
@@ -758,133 +730,11 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
         }
 
         /*
-         * The tiles (tile14 generated by the same pattern as tile8, one more row pair of accumulators per row): rows x0, x0 + in, … of x against the 2L outputs of two column blocks, whose weights for input
+         * The tiles: rows x0, x0 + in, … of x against the 2L outputs of two column blocks, whose weights for input
          * k are at elements e0 + k · L and e0 + in · L + k · L, over the inputs [k0, k1); C[r] is read from and written back to
-         * dst[d + r · ldd ..] (zeros before the first chunk). Each accumulator continues the chain
-         * acc = fma(x[r, k], w[o, k], acc) over k in order, as the scalar kernel's (a float stored and reloaded
-         * between chunks is exact). No branch outside the loop.
+         * dst[d + r · ldd ..] (zeros on entry). Each accumulator continues the chain acc = fma(x[r, k], w[o, k], acc)
+         * over k in order, as the scalar kernel's. No branch outside the loop.
          */
-
-        private static void tile14(MemorySegment seg, int dt, long e0, int k0, int k1, float[] x, int x0, int in, float[] dst,
-                                   int d, int ldd) {
-            int x1 = x0 + in;
-            int x2 = x1 + in;
-            int x3 = x2 + in;
-            int x4 = x3 + in;
-            int x5 = x4 + in;
-            int x6 = x5 + in;
-            int x7 = x6 + in;
-            int x8 = x7 + in;
-            int x9 = x8 + in;
-            int x10 = x9 + in;
-            int x11 = x10 + in;
-            int x12 = x11 + in;
-            int x13 = x12 + in;
-            FloatVector c00 = FloatVector.fromArray(F, dst, d);
-            FloatVector c01 = FloatVector.fromArray(F, dst, d + L);
-            FloatVector c10 = FloatVector.fromArray(F, dst, d + ldd);
-            FloatVector c11 = FloatVector.fromArray(F, dst, d + ldd + L);
-            FloatVector c20 = FloatVector.fromArray(F, dst, d + 2 * ldd);
-            FloatVector c21 = FloatVector.fromArray(F, dst, d + 2 * ldd + L);
-            FloatVector c30 = FloatVector.fromArray(F, dst, d + 3 * ldd);
-            FloatVector c31 = FloatVector.fromArray(F, dst, d + 3 * ldd + L);
-            FloatVector c40 = FloatVector.fromArray(F, dst, d + 4 * ldd);
-            FloatVector c41 = FloatVector.fromArray(F, dst, d + 4 * ldd + L);
-            FloatVector c50 = FloatVector.fromArray(F, dst, d + 5 * ldd);
-            FloatVector c51 = FloatVector.fromArray(F, dst, d + 5 * ldd + L);
-            FloatVector c60 = FloatVector.fromArray(F, dst, d + 6 * ldd);
-            FloatVector c61 = FloatVector.fromArray(F, dst, d + 6 * ldd + L);
-            FloatVector c70 = FloatVector.fromArray(F, dst, d + 7 * ldd);
-            FloatVector c71 = FloatVector.fromArray(F, dst, d + 7 * ldd + L);
-            FloatVector c80 = FloatVector.fromArray(F, dst, d + 8 * ldd);
-            FloatVector c81 = FloatVector.fromArray(F, dst, d + 8 * ldd + L);
-            FloatVector c90 = FloatVector.fromArray(F, dst, d + 9 * ldd);
-            FloatVector c91 = FloatVector.fromArray(F, dst, d + 9 * ldd + L);
-            FloatVector c100 = FloatVector.fromArray(F, dst, d + 10 * ldd);
-            FloatVector c101 = FloatVector.fromArray(F, dst, d + 10 * ldd + L);
-            FloatVector c110 = FloatVector.fromArray(F, dst, d + 11 * ldd);
-            FloatVector c111 = FloatVector.fromArray(F, dst, d + 11 * ldd + L);
-            FloatVector c120 = FloatVector.fromArray(F, dst, d + 12 * ldd);
-            FloatVector c121 = FloatVector.fromArray(F, dst, d + 12 * ldd + L);
-            FloatVector c130 = FloatVector.fromArray(F, dst, d + 13 * ldd);
-            FloatVector c131 = FloatVector.fromArray(F, dst, d + 13 * ldd + L);
-            long e = e0 + (long) k0 * L;
-            long f = e + (long) in * L;
-            for (int k = k0; k < k1; k++, e += L, f += L) {
-                FloatVector b0 = VectorKernels.load(seg, dt, e);
-                FloatVector b1 = VectorKernels.load(seg, dt, f);
-                FloatVector a = FloatVector.broadcast(F, x[x0 + k]);
-                c00 = a.fma(b0, c00);
-                c01 = a.fma(b1, c01);
-                a = FloatVector.broadcast(F, x[x1 + k]);
-                c10 = a.fma(b0, c10);
-                c11 = a.fma(b1, c11);
-                a = FloatVector.broadcast(F, x[x2 + k]);
-                c20 = a.fma(b0, c20);
-                c21 = a.fma(b1, c21);
-                a = FloatVector.broadcast(F, x[x3 + k]);
-                c30 = a.fma(b0, c30);
-                c31 = a.fma(b1, c31);
-                a = FloatVector.broadcast(F, x[x4 + k]);
-                c40 = a.fma(b0, c40);
-                c41 = a.fma(b1, c41);
-                a = FloatVector.broadcast(F, x[x5 + k]);
-                c50 = a.fma(b0, c50);
-                c51 = a.fma(b1, c51);
-                a = FloatVector.broadcast(F, x[x6 + k]);
-                c60 = a.fma(b0, c60);
-                c61 = a.fma(b1, c61);
-                a = FloatVector.broadcast(F, x[x7 + k]);
-                c70 = a.fma(b0, c70);
-                c71 = a.fma(b1, c71);
-                a = FloatVector.broadcast(F, x[x8 + k]);
-                c80 = a.fma(b0, c80);
-                c81 = a.fma(b1, c81);
-                a = FloatVector.broadcast(F, x[x9 + k]);
-                c90 = a.fma(b0, c90);
-                c91 = a.fma(b1, c91);
-                a = FloatVector.broadcast(F, x[x10 + k]);
-                c100 = a.fma(b0, c100);
-                c101 = a.fma(b1, c101);
-                a = FloatVector.broadcast(F, x[x11 + k]);
-                c110 = a.fma(b0, c110);
-                c111 = a.fma(b1, c111);
-                a = FloatVector.broadcast(F, x[x12 + k]);
-                c120 = a.fma(b0, c120);
-                c121 = a.fma(b1, c121);
-                a = FloatVector.broadcast(F, x[x13 + k]);
-                c130 = a.fma(b0, c130);
-                c131 = a.fma(b1, c131);
-            }
-            c00.intoArray(dst, d);
-            c01.intoArray(dst, d + L);
-            c10.intoArray(dst, d + ldd);
-            c11.intoArray(dst, d + ldd + L);
-            c20.intoArray(dst, d + 2 * ldd);
-            c21.intoArray(dst, d + 2 * ldd + L);
-            c30.intoArray(dst, d + 3 * ldd);
-            c31.intoArray(dst, d + 3 * ldd + L);
-            c40.intoArray(dst, d + 4 * ldd);
-            c41.intoArray(dst, d + 4 * ldd + L);
-            c50.intoArray(dst, d + 5 * ldd);
-            c51.intoArray(dst, d + 5 * ldd + L);
-            c60.intoArray(dst, d + 6 * ldd);
-            c61.intoArray(dst, d + 6 * ldd + L);
-            c70.intoArray(dst, d + 7 * ldd);
-            c71.intoArray(dst, d + 7 * ldd + L);
-            c80.intoArray(dst, d + 8 * ldd);
-            c81.intoArray(dst, d + 8 * ldd + L);
-            c90.intoArray(dst, d + 9 * ldd);
-            c91.intoArray(dst, d + 9 * ldd + L);
-            c100.intoArray(dst, d + 10 * ldd);
-            c101.intoArray(dst, d + 10 * ldd + L);
-            c110.intoArray(dst, d + 11 * ldd);
-            c111.intoArray(dst, d + 11 * ldd + L);
-            c120.intoArray(dst, d + 12 * ldd);
-            c121.intoArray(dst, d + 12 * ldd + L);
-            c130.intoArray(dst, d + 13 * ldd);
-            c131.intoArray(dst, d + 13 * ldd + L);
-        }
 
 
         private static void tile8(MemorySegment seg, int dt, long e0, int k0, int k1, float[] x, int x0, int in, float[] dst,
