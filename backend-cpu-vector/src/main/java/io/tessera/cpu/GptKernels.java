@@ -120,7 +120,7 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
                 scores[j] = k.dot(q, qOff, keys, slots[j] * stride + kvOff, hd) * scale;
             }
             Kernels.softmax(scores, 0, count);
-            java.util.Arrays.fill(out, outOff, outOff + hd, 0f);
+            Arrays.fill(out, outOff, outOff + hd, 0f);
             for (int j = 0; j < count; j++) {
                 k.axpy(scores[j], values, slots[j] * stride + kvOff, out, outOff, hd);
             }
@@ -627,27 +627,20 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
                     ldd = TW;
                     d0 = 0;
                 }
-                for (int r = 0; r < rows; r++) {
-                    Arrays.fill(dst, d0 + r * ldd, d0 + r * ldd + TW, 0f);
+                int r = 0;
+                for (; r + 8 <= rows; r += 8) {
+                    tile8(seg, dt, e0, x, r * in, in, dst, d0 + r * ldd, ldd);
                 }
-                {
-                    int k0 = 0;
-                    int k1 = in;
-                    int r = 0;
-                    for (; r + 8 <= rows; r += 8) {
-                        tile8(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd, ldd);
-                    }
-                    if (r + 4 <= rows) {
-                        tile4(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd, ldd);
-                        r += 4;
-                    }
-                    if (r + 2 <= rows) {
-                        tile2(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd, ldd);
-                        r += 2;
-                    }
-                    if (r < rows) {
-                        tile1(seg, dt, e0, k0, k1, x, r * in, in, dst, d0 + r * ldd);
-                    }
+                if (r + 4 <= rows) {
+                    tile4(seg, dt, e0, x, r * in, in, dst, d0 + r * ldd, ldd);
+                    r += 4;
+                }
+                if (r + 2 <= rows) {
+                    tile2(seg, dt, e0, x, r * in, in, dst, d0 + r * ldd, ldd);
+                    r += 2;
+                }
+                if (r < rows) {
+                    tile1(seg, dt, e0, x, r * in, in, dst, d0 + r * ldd);
                 }
                 if (dst == scratch) {
                     for (int rr = 0; rr < rows; rr++) {
@@ -731,13 +724,13 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
 
         /*
          * The tiles: rows x0, x0 + in, … of x against the 2L outputs of two column blocks, whose weights for input
-         * k are at elements e0 + k · L and e0 + in · L + k · L, over the inputs [k0, k1); C[r] is read from and written back to
-         * dst[d + r · ldd ..] (zeros on entry). Each accumulator continues the chain acc = fma(x[r, k], w[o, k], acc)
-         * over k in order, as the scalar kernel's. No branch outside the loop.
+         * k are at elements e0 + k · L and e0 + in · L + k · L, over all the inputs; C[r] is written to dst[d + r · ldd ..].
+         * Each accumulator is the chain acc = fma(x[r, k], w[o, k], acc) from zero over k in order, as the scalar
+         * kernel's. No branch outside the loop.
          */
 
 
-        private static void tile8(MemorySegment seg, int dt, long e0, int k0, int k1, float[] x, int x0, int in, float[] dst,
+        private static void tile8(MemorySegment seg, int dt, long e0, float[] x, int x0, int in, float[] dst,
                                   int d, int ldd) {
             int x1 = x0 + in;
             int x2 = x1 + in;
@@ -746,25 +739,25 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             int x5 = x4 + in;
             int x6 = x5 + in;
             int x7 = x6 + in;
-            FloatVector c00 = FloatVector.fromArray(F, dst, d);
-            FloatVector c01 = FloatVector.fromArray(F, dst, d + L);
-            FloatVector c10 = FloatVector.fromArray(F, dst, d + ldd);
-            FloatVector c11 = FloatVector.fromArray(F, dst, d + ldd + L);
-            FloatVector c20 = FloatVector.fromArray(F, dst, d + 2 * ldd);
-            FloatVector c21 = FloatVector.fromArray(F, dst, d + 2 * ldd + L);
-            FloatVector c30 = FloatVector.fromArray(F, dst, d + 3 * ldd);
-            FloatVector c31 = FloatVector.fromArray(F, dst, d + 3 * ldd + L);
-            FloatVector c40 = FloatVector.fromArray(F, dst, d + 4 * ldd);
-            FloatVector c41 = FloatVector.fromArray(F, dst, d + 4 * ldd + L);
-            FloatVector c50 = FloatVector.fromArray(F, dst, d + 5 * ldd);
-            FloatVector c51 = FloatVector.fromArray(F, dst, d + 5 * ldd + L);
-            FloatVector c60 = FloatVector.fromArray(F, dst, d + 6 * ldd);
-            FloatVector c61 = FloatVector.fromArray(F, dst, d + 6 * ldd + L);
-            FloatVector c70 = FloatVector.fromArray(F, dst, d + 7 * ldd);
-            FloatVector c71 = FloatVector.fromArray(F, dst, d + 7 * ldd + L);
-            long e = e0 + (long) k0 * L;
+            FloatVector c00 = FloatVector.zero(F);
+            FloatVector c01 = FloatVector.zero(F);
+            FloatVector c10 = FloatVector.zero(F);
+            FloatVector c11 = FloatVector.zero(F);
+            FloatVector c20 = FloatVector.zero(F);
+            FloatVector c21 = FloatVector.zero(F);
+            FloatVector c30 = FloatVector.zero(F);
+            FloatVector c31 = FloatVector.zero(F);
+            FloatVector c40 = FloatVector.zero(F);
+            FloatVector c41 = FloatVector.zero(F);
+            FloatVector c50 = FloatVector.zero(F);
+            FloatVector c51 = FloatVector.zero(F);
+            FloatVector c60 = FloatVector.zero(F);
+            FloatVector c61 = FloatVector.zero(F);
+            FloatVector c70 = FloatVector.zero(F);
+            FloatVector c71 = FloatVector.zero(F);
+            long e = e0;
             long f = e + (long) in * L;
-            for (int k = k0; k < k1; k++, e += L, f += L) {
+            for (int k = 0; k < in; k++, e += L, f += L) {
                 FloatVector b0 = VectorKernels.load(seg, dt, e);
                 FloatVector b1 = VectorKernels.load(seg, dt, f);
                 FloatVector a = FloatVector.broadcast(F, x[x0 + k]);
@@ -810,22 +803,22 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             c71.intoArray(dst, d + 7 * ldd + L);
         }
 
-        private static void tile4(MemorySegment seg, int dt, long e0, int k0, int k1, float[] x, int x0, int in, float[] dst,
+        private static void tile4(MemorySegment seg, int dt, long e0, float[] x, int x0, int in, float[] dst,
                                   int d, int ldd) {
             int x1 = x0 + in;
             int x2 = x1 + in;
             int x3 = x2 + in;
-            FloatVector c00 = FloatVector.fromArray(F, dst, d);
-            FloatVector c01 = FloatVector.fromArray(F, dst, d + L);
-            FloatVector c10 = FloatVector.fromArray(F, dst, d + ldd);
-            FloatVector c11 = FloatVector.fromArray(F, dst, d + ldd + L);
-            FloatVector c20 = FloatVector.fromArray(F, dst, d + 2 * ldd);
-            FloatVector c21 = FloatVector.fromArray(F, dst, d + 2 * ldd + L);
-            FloatVector c30 = FloatVector.fromArray(F, dst, d + 3 * ldd);
-            FloatVector c31 = FloatVector.fromArray(F, dst, d + 3 * ldd + L);
-            long e = e0 + (long) k0 * L;
+            FloatVector c00 = FloatVector.zero(F);
+            FloatVector c01 = FloatVector.zero(F);
+            FloatVector c10 = FloatVector.zero(F);
+            FloatVector c11 = FloatVector.zero(F);
+            FloatVector c20 = FloatVector.zero(F);
+            FloatVector c21 = FloatVector.zero(F);
+            FloatVector c30 = FloatVector.zero(F);
+            FloatVector c31 = FloatVector.zero(F);
+            long e = e0;
             long f = e + (long) in * L;
-            for (int k = k0; k < k1; k++, e += L, f += L) {
+            for (int k = 0; k < in; k++, e += L, f += L) {
                 FloatVector b0 = VectorKernels.load(seg, dt, e);
                 FloatVector b1 = VectorKernels.load(seg, dt, f);
                 FloatVector a = FloatVector.broadcast(F, x[x0 + k]);
@@ -851,16 +844,16 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             c31.intoArray(dst, d + 3 * ldd + L);
         }
 
-        private static void tile2(MemorySegment seg, int dt, long e0, int k0, int k1, float[] x, int x0, int in, float[] dst,
+        private static void tile2(MemorySegment seg, int dt, long e0, float[] x, int x0, int in, float[] dst,
                                   int d, int ldd) {
             int x1 = x0 + in;
-            FloatVector c00 = FloatVector.fromArray(F, dst, d);
-            FloatVector c01 = FloatVector.fromArray(F, dst, d + L);
-            FloatVector c10 = FloatVector.fromArray(F, dst, d + ldd);
-            FloatVector c11 = FloatVector.fromArray(F, dst, d + ldd + L);
-            long e = e0 + (long) k0 * L;
+            FloatVector c00 = FloatVector.zero(F);
+            FloatVector c01 = FloatVector.zero(F);
+            FloatVector c10 = FloatVector.zero(F);
+            FloatVector c11 = FloatVector.zero(F);
+            long e = e0;
             long f = e + (long) in * L;
-            for (int k = k0; k < k1; k++, e += L, f += L) {
+            for (int k = 0; k < in; k++, e += L, f += L) {
                 FloatVector b0 = VectorKernels.load(seg, dt, e);
                 FloatVector b1 = VectorKernels.load(seg, dt, f);
                 FloatVector a = FloatVector.broadcast(F, x[x0 + k]);
@@ -876,13 +869,13 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             c11.intoArray(dst, d + ldd + L);
         }
 
-        private static void tile1(MemorySegment seg, int dt, long e0, int k0, int k1, float[] x, int x0, int in, float[] dst,
+        private static void tile1(MemorySegment seg, int dt, long e0, float[] x, int x0, int in, float[] dst,
                                   int d) {
-            FloatVector c00 = FloatVector.fromArray(F, dst, d);
-            FloatVector c01 = FloatVector.fromArray(F, dst, d + L);
-            long e = e0 + (long) k0 * L;
+            FloatVector c00 = FloatVector.zero(F);
+            FloatVector c01 = FloatVector.zero(F);
+            long e = e0;
             long f = e + (long) in * L;
-            for (int k = k0; k < k1; k++, e += L, f += L) {
+            for (int k = 0; k < in; k++, e += L, f += L) {
                 FloatVector a = FloatVector.broadcast(F, x[x0 + k]);
                 c00 = a.fma(VectorKernels.load(seg, dt, e), c00);
                 c01 = a.fma(VectorKernels.load(seg, dt, f), c01);
