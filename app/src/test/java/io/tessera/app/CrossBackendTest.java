@@ -16,12 +16,17 @@ class CrossBackendTest {
     @TempDir
     Path tmp;
 
+    /** An order, and "+kv16" for a bfloat16 KV cache on both backends (raster: one entry per cache row; ZipAR: blocks). */
     @ParameterizedTest
-    @ValueSource(strings = {"raster", "zipar:4"})
-    void torchAndCpuVectorGenerateTheSameImages(String order) throws Exception {
+    @ValueSource(strings = {"raster", "zipar:4", "raster+kv16", "zipar:4+kv16"})
+    void torchAndCpuVectorGenerateTheSameImages(String spec) throws Exception {
+        String order = spec.replace("+kv16", "");
         String[] base = order.startsWith("zipar") ? new String[] {"generate", "--order", "zipar", "--set", "order.window=4"}
                 : new String[] {"generate", "--order", order};
         String[] common = GenerateTest.concat(base, "--class", "1", "--class", "4", "--class", "9", "--seed", "3", "--set", "sampling.top_k=8");
+        if (spec.endsWith("+kv16")) {
+            common = GenerateTest.concat(common, "--set", "backend.kv_cache=bfloat16");
+        }
         Path npyA = tmp.resolve("cpu.npy");
         Path npyB = tmp.resolve("torch.npy");
         Path pngA = tmp.resolve("cpu.png");
@@ -30,6 +35,27 @@ class CrossBackendTest {
         assertEquals(0, a.code(), a.err());
         CliTest.Run b = CliTest.run(GenerateTest.concat(common, "--backend", "torch", "--out", pngB.toString(), "--tokens-out", npyB.toString()));
         assertEquals(0, b.code(), b.err());
+        if (spec.endsWith("+kv16")) {
+            // Rounding to bfloat16 turns the backends' last-ulp differences in a key or value into a rare one-bfloat16-ulp
+            // difference, so a near tie can flip a late token (seed 3: image 2 from its token 179 on). A wrong cache
+            // (a head, slot or rounding mistake) diverges from the first tokens of every image instead.
+            int[] ta = GenerateTest.ints(GenerateTest.npyBody(npyA));
+            int[] tb = GenerateTest.ints(GenerateTest.npyBody(npyB));
+            int same = 0;
+            int identicalImages = 0;
+            int perImage = ta.length / 3;
+            for (int im = 0; im < 3; im++) {
+                boolean all = true;
+                for (int i = im * perImage; i < (im + 1) * perImage; i++) {
+                    same += ta[i] == tb[i] ? 1 : 0;
+                    all &= ta[i] == tb[i];
+                }
+                identicalImages += all ? 1 : 0;
+            }
+            assertTrue(identicalImages >= 2 && same >= 0.75 * ta.length, identicalImages + " identical images, " + same + " of "
+                    + ta.length + " tokens equal");
+            return;
+        }
         assertArrayEquals(GenerateTest.npyBody(npyA), GenerateTest.npyBody(npyB), "sampled tokens");
         BufferedImage ia = ImageIO.read(pngA.toFile());
         BufferedImage ib = ImageIO.read(pngB.toFile());

@@ -24,6 +24,13 @@ class GenerateTest {
         return Arrays.copyOfRange(all, 10 + headerLen, all.length);
     }
 
+    /** The little-endian int32 values of an .npy body. */
+    static int[] ints(byte[] body) {
+        int[] v = new int[body.length / 4];
+        java.nio.ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(v);
+        return v;
+    }
+
     @Test
     void defaultPipelineWritesAGridAndTokens() throws Exception {
         Path png = tmp.resolve("grid.png");

@@ -64,6 +64,12 @@ public final class ServeBenchCommand implements Callable<Integer> {
             + "kernels (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "5", description = "Keep warming each side up, past "
+            + "--warmup images, until S seconds have passed: the JIT needs seconds, not images, before the kernels run at "
+            + "full speed; a small model's few warm-up images left the sequential side timed while it compiled "
+            + "(default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
     @Option(names = "--order", paramLabel = "SPEC", description = "Order of every request (default: the pipeline's).")
     String order;
 
@@ -102,6 +108,10 @@ public final class ServeBenchCommand implements Callable<Integer> {
         ServeCommand.check(cl, "--images", images, 1, 100_000);
         ServeCommand.check(cl, "--sequential", sequential, 1, 100_000);
         ServeCommand.check(cl, "--warmup", warmup, 0, 100_000);
+        if (!(warmupSeconds >= 0 && warmupSeconds <= 3600)) {
+            throw new CommandLine.ParameterException(cl, "--warmup-seconds must be in [0, 3600], got " + warmupSeconds);
+        }
+        long warmNanos = (long) (warmupSeconds * 1e9);
         if (!format.equals("png") && !format.equals("tokens")) {
             throw new CommandLine.ParameterException(cl, "--format must be png or tokens, got '" + format + "'");
         }
@@ -126,7 +136,8 @@ public final class ServeBenchCommand implements Callable<Integer> {
                     : "pipeline model", p.model().family(), orderLabel, p.backend().name(), format, batch);
             o.flush();
             // warm-up (JIT) and the sequential baseline: one image at a time, batch 1, as tessera generate --batch 1
-            for (int i = 0; i < warmup; i++) {
+            long w0 = System.nanoTime();
+            for (int i = 0; i < warmup || System.nanoTime() - w0 < warmNanos; i++) {
                 int[][] t = p.generate(new int[] {i % numClasses}, 1, null).tokens();
                 if (format.equals("png")) {
                     p.decode(t);
@@ -150,8 +161,11 @@ public final class ServeBenchCommand implements Callable<Integer> {
             try (ImageServer server = new ImageServer(p, registry, so).start()) {
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
                 URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/images");
-                if (warmup > 0) {
-                    run(http, uri, Math.min(warmup, batch), warmup, numClasses, orderLabel); // warm-up of the server path, wide passes too
+                // warm-up of the server path, wide passes too: rounds of concurrent requests until both limits are passed
+                int wc = Math.min(batch, Math.max(warmup, 1));
+                long s0 = System.nanoTime();
+                for (int done = 0; done < warmup || System.nanoTime() - s0 < warmNanos; done += Math.max(warmup, wc)) {
+                    run(http, uri, wc, Math.max(warmup, wc), numClasses, orderLabel);
                 }
                 for (int c : clients) {
                     int total = Math.max(images, c);

@@ -43,13 +43,16 @@ class ServeCliTest {
         Run e = run("serve-bench", "--warmup", "-1");
         assertEquals(Tessera.EXIT_USAGE, e.code(), e.err());
         assertTrue(e.err().contains("--warmup must be in [0, 100000], got -1"), e.err());
+        Run f = run("serve-bench", "--warmup-seconds", "-2");
+        assertEquals(Tessera.EXIT_USAGE, f.code(), f.err());
+        assertTrue(f.err().contains("--warmup-seconds must be in [0, 3600], got -2.0"), f.err());
     }
 
     @Test
     void serveBenchMeasuresEveryClientCountAgainstSequentialAndWritesTheTable() throws Exception {
         Path table = tmp.resolve("bench.md");
         Run r = run("serve-bench", "--clients", "1,3", "--images", "3", "--sequential", "2", "--order", "zipar:window=8",
-                "--format", "tokens", "--warmup", "1", "--out", table.toString());
+                "--format", "tokens", "--warmup", "1", "--warmup-seconds", "0", "--out", table.toString());
         assertEquals(0, r.code(), r.err());
         String md = Files.readString(table);
         assertTrue(md.startsWith("| run | images | images/s | × sequential | p50 latency | p99 latency |"), md);
