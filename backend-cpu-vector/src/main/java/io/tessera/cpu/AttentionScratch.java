@@ -22,6 +22,16 @@ final class AttentionScratch {
     byte[] seenBy = new byte[0];
     int[] count = new int[0];
 
+    /**
+     * A bfloat16 cache's keys and values widened to float for the kernels (slot s of a head slice at s · stride), and
+     * what they hold: cache row wideCache, kv head wideHead, slots [0, wideUpTo] (block path), or -1 for nothing.
+     */
+    float[] wideKeys = new float[0];
+    float[] wideValues = new float[0];
+    int wideCache = -1;
+    int wideHead = -1;
+    int wideUpTo = -1;
+
     private static final ThreadLocal<AttentionScratch> PER_THREAD = ThreadLocal.withInitial(AttentionScratch::new);
 
     /** This thread's scratch, sized for {@code lists} score lists of {@code capacity} slots. */
@@ -37,6 +47,18 @@ final class AttentionScratch {
         if (slots.length < capacity) {
             slots = new int[capacity];
         }
+        return this;
+    }
+
+    /** Sizes the widened key/value buffers for {@code n} floats each; forgets what they held. */
+    AttentionScratch fitWide(int n) {
+        if (wideKeys.length < n) {
+            wideKeys = new float[n];
+            wideValues = new float[n];
+        }
+        wideCache = -1;
+        wideHead = -1;
+        wideUpTo = -1;
         return this;
     }
 

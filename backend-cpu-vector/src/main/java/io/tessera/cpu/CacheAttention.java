@@ -26,6 +26,23 @@ final class CacheAttention {
      */
     static void attend(Parallel pool, GptKernels gpt, ForwardBatch batch, int layer, int layers, float[] qkv, int qkvDim,
                        int nHead, int nKv, int hd, float[][] keyCache, float[][] valueCache, int capacity, float[] attn) {
+        attend(pool, gpt, batch, layer, layers, qkv, qkvDim, nHead, nKv, hd, keyCache, valueCache, null, null, capacity, attn);
+    }
+
+    /**
+     * {@link #attend} over a session's cache. A bfloat16 cache is widened to float just before the kernels read it
+     * (per task: the visible slots of the task's kv heads, or per (cache row, kv head) of a block run the slots up to the
+     * last one its blocks see), so every output has the bits of a float cache holding the same rounded values.
+     */
+    static void attend(Parallel pool, GptKernels gpt, ForwardBatch batch, int layer, int layers, float[] qkv, int qkvDim,
+                       int nHead, int nKv, int hd, KvCache cache, float[] attn) {
+        attend(pool, gpt, batch, layer, layers, qkv, qkvDim, nHead, nKv, hd, cache.keys(), cache.values(), cache.keys16(),
+                cache.values16(), cache.capacity(), attn);
+    }
+
+    private static void attend(Parallel pool, GptKernels gpt, ForwardBatch batch, int layer, int layers, float[] qkv,
+                               int qkvDim, int nHead, int nKv, int hd, float[][] keyCache, float[][] valueCache,
+                               short[][] keys16, short[][] values16, int capacity, float[] attn) {
         final int kvDim = nKv * hd;
         final int group = nHead / nKv;
         final int width = nHead * hd;
@@ -34,8 +51,8 @@ final class CacheAttention {
         final int length = batch.length();
         final int n = batch.rows() * length;
         if (length == 1) {
-            entryMajor(pool, gpt, batch, layer, layers, qkv, qkvDim, nHead, group, hd, keyCache, valueCache, capacity,
-                    attn, kvDim, width, scale, visible, n);
+            entryMajor(pool, gpt, batch, layer, layers, qkv, qkvDim, nHead, group, hd, keyCache, valueCache, keys16, values16,
+                    capacity, attn, kvDim, width, scale, visible, n);
             return;
         }
         // Blocks of BLOCK consecutive entries of a batch row (the last one shorter): the slots any of them sees, and
@@ -69,6 +86,9 @@ final class CacheAttention {
         final int[] cacheRows = batch.cacheRows();
         pool.range(n * nHead, (from, to) -> {
             AttentionScratch scratch = AttentionScratch.of(capacity, block);
+            if (keys16 != null) {
+                scratch.fitWide(capacity * hd);
+            }
             int unit = from;
             while (unit < to) {
                 int run = unit / length;          // (batch row, head)
@@ -80,20 +100,52 @@ final class CacheAttention {
                 int entries = ((1 << (t1 - t0)) - 1) << (t0 - b * block);
                 int cache = cacheRows[r] * layers + layer;
                 int blockIndex = r * perRow + b;
-                gpt.attendBlock(qkv, qkvDim, h, r * length + b * block, entries, union, seenBy, blockIndex * capacity,
-                        counts[blockIndex], keyCache[cache], valueCache[cache], kvDim, (h / group) * hd, hd, scale, scratch,
-                        attn, width);
+                if (keys16 == null) {
+                    gpt.attendBlock(qkv, qkvDim, h, r * length + b * block, entries, union, seenBy, blockIndex * capacity,
+                            counts[blockIndex], keyCache[cache], valueCache[cache], kvDim, (h / group) * hd, hd, scale, scratch,
+                            attn, width);
+                } else {
+                    widenHead(scratch, keys16[cache], values16[cache], cache, h / group, kvDim, hd, union,
+                            blockIndex * capacity, counts[blockIndex]);
+                    gpt.attendBlock(qkv, qkvDim, h, r * length + b * block, entries, union, seenBy, blockIndex * capacity,
+                            counts[blockIndex], scratch.wideKeys, scratch.wideValues, hd, 0, hd, scale, scratch, attn, width);
+                }
                 unit += t1 - t0;
             }
         });
     }
 
+    /**
+     * Widens kv head {@code kvHead} of bfloat16 cache row {@code cache} into the scratch (slot s at s · hd) for every
+     * slot up to the last of union[uOff, uOff + count), keeping what an earlier block of the same (row, head) widened.
+     */
+    private static void widenHead(AttentionScratch s, short[] keys16, short[] values16, int cache, int kvHead, int kvDim,
+                                  int hd, int[] union, int uOff, int count) {
+        if (s.wideCache != cache || s.wideHead != kvHead) {
+            s.wideCache = cache;
+            s.wideHead = kvHead;
+            s.wideUpTo = -1;
+        }
+        int last = count == 0 ? -1 : union[uOff + count - 1];
+        for (int slot = s.wideUpTo + 1; slot <= last; slot++) {
+            KvCache.widen(keys16, slot * kvDim + kvHead * hd, s.wideKeys, slot * hd, hd);
+            KvCache.widen(values16, slot * kvDim + kvHead * hd, s.wideValues, slot * hd, hd);
+        }
+        s.wideUpTo = Math.max(s.wideUpTo, last);
+    }
+
     private static void entryMajor(Parallel pool, GptKernels gpt, ForwardBatch batch, int layer, int layers, float[] qkv,
                                    int qkvDim, int nHead, int group, int hd, float[][] keyCache, float[][] valueCache,
-                                   int capacity, float[] attn, int kvDim, int width, float scale, boolean[] visible, int n) {
+                                   short[][] keys16, short[][] values16, int capacity, float[] attn, int kvDim, int width,
+                                   float scale, boolean[] visible, int n) {
         // Each task takes a run of one entry's heads (slot-major: a cached slot's heads are read together).
-        // The run length only spreads the work over the threads; no head's bits depend on it.
-        final int perTask = Math.max(1, Math.min(nHead, (int) ((long) nHead * n / (4L * pool.threads()))));
+        // The run length only spreads the work over the threads; no head's bits depend on it. A bfloat16 cache takes
+        // runs of whole kv-head groups, at most four heads (or one group), so that a run's widened slots stay small.
+        int run = Math.max(1, Math.min(nHead, (int) ((long) nHead * n / (4L * pool.threads()))));
+        if (keys16 != null) {
+            run = Math.min(nHead, ((Math.min(run, 4) + group - 1) / group) * group);
+        }
+        final int perTask = run;
         final int runs = (nHead + perTask - 1) / perTask;
         pool.range(n * runs, (from, to) -> {
             AttentionScratch scratch = AttentionScratch.of(capacity, perTask);
@@ -109,8 +161,25 @@ final class CacheAttention {
                     count = GptKernels.visibleSlots(visible, e * capacity, capacity, slots);
                     slotsOf = e;
                 }
-                gpt.attendHeads(qkv, e * qkvDim, keyCache[cache], valueCache[cache], kvDim, group, hd, hFrom, hTo,
-                        slots, count, scale, scratch.scores, attn, e * width);
+                if (keys16 == null) {
+                    gpt.attendHeads(qkv, e * qkvDim, keyCache[cache], valueCache[cache], kvDim, group, hd, hFrom, hTo,
+                            slots, count, scale, scratch.scores, attn, e * width);
+                } else {
+                    // the run's kv heads [kvFrom, kvFrom + w) of its visible slots, widened at s · w; hFrom is a
+                    // multiple of group, so query head hFrom + i reads widened kv head i / group
+                    int kvFrom = (hFrom / group) * hd;
+                    int w = ((hTo - 1) / group + 1) * hd - kvFrom;
+                    scratch.fitWide(capacity * w);
+                    short[] k16 = keys16[cache];
+                    short[] v16 = values16[cache];
+                    for (int j = 0; j < count; j++) {
+                        int s = slots[j];
+                        KvCache.widen(k16, s * kvDim + kvFrom, scratch.wideKeys, s * w, w);
+                        KvCache.widen(v16, s * kvDim + kvFrom, scratch.wideValues, s * w, w);
+                    }
+                    gpt.attendHeads(qkv, e * qkvDim + hFrom * hd, scratch.wideKeys, scratch.wideValues, w, group, hd, 0,
+                            hTo - hFrom, slots, count, scale, scratch.scores, attn, e * width + hFrom * hd);
+                }
             }
         });
     }

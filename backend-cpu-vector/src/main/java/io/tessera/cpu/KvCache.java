@@ -3,25 +3,48 @@ package io.tessera.cpu;
 import io.tessera.core.BackendException;
 import io.tessera.core.spi.ForwardBatch;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The KV cache of one cpu-vector GPT session (LlamaGen, PAR, RandAR, LPD): per (cache row, layer) one key and one
  * value array of {@code capacity} slots × {@code width} floats, zero-filled as the official caches are, written
  * slot by slot as entries are run. {@link #reset} sizes it, {@link #clearRow} empties one row for a new image.
+ *
+ * <p>With {@code kv_cache: bfloat16} the slots are stored as bfloat16 (round to nearest even, as torch's
+ * {@code Tensor.to(bfloat16)} and as the official sampler's cache under its default {@code --precision bf16}), half the
+ * bytes that every pass streams per cache row; attention widens them back to float exactly ({@link #widen}), so it
+ * computes what a float cache holding the rounded values would.
  */
 final class KvCache {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+
     private final int layers;
     private final int width;
+    private final boolean bf16;
     private int rows;
     private int capacity;
     private float[][] keys;   // [rows · layers][capacity · width]
     private float[][] values; // [rows · layers][capacity · width]
+    private short[][] keys16;   // bfloat16 instead of keys/values (kv_cache: bfloat16)
+    private short[][] values16;
     private boolean closed;
 
-    /** A cache for {@code layers} layers of {@code width} key (and value) floats per slot; sized by {@link #reset}. */
-    KvCache(int layers, int width) {
+    /**
+     * A cache for {@code layers} layers of {@code width} key (and value) numbers per slot, float32 or (bf16) bfloat16;
+     * sized by {@link #reset}.
+     */
+    KvCache(int layers, int width, boolean bf16) {
         this.layers = layers;
         this.width = width;
+        this.bf16 = bf16;
     }
 
     /** Zeroed storage for {@code rows} cache rows of {@code capacity} slots. */
@@ -34,21 +57,35 @@ final class KvCache {
         }
         this.rows = rows;
         this.capacity = capacity;
-        this.keys = new float[rows * layers][Math.multiplyExact(capacity, width)];
-        this.values = new float[rows * layers][Math.multiplyExact(capacity, width)];
+        int n = Math.multiplyExact(capacity, width);
+        if (bf16) {
+            this.keys16 = new short[rows * layers][n];
+            this.values16 = new short[rows * layers][n];
+        } else {
+            this.keys = new float[rows * layers][n];
+            this.values = new float[rows * layers][n];
+        }
     }
 
     /** Zeros every slot of cache row {@code row}, in every layer. */
     void clearRow(int row) {
-        if (keys == null) {
+        if (closed) {
+            throw new BackendException("cpu-vector: clearRow on a closed session");
+        }
+        if (rows == 0) {
             throw new BackendException("cpu-vector: clearRow before reset(rows, capacity)");
         }
         if (row < 0 || row >= rows) {
             throw new BackendException("cpu-vector: clearRow(" + row + ") outside the cache's rows [0, " + rows + ")");
         }
         for (int layer = 0; layer < layers; layer++) {
-            Arrays.fill(keys[row * layers + layer], 0f);
-            Arrays.fill(values[row * layers + layer], 0f);
+            if (bf16) {
+                Arrays.fill(keys16[row * layers + layer], (short) 0);
+                Arrays.fill(values16[row * layers + layer], (short) 0);
+            } else {
+                Arrays.fill(keys[row * layers + layer], 0f);
+                Arrays.fill(values[row * layers + layer], 0f);
+            }
         }
     }
 
@@ -57,7 +94,7 @@ final class KvCache {
         if (closed) {
             throw new BackendException("cpu-vector: forward on a closed session");
         }
-        if (keys == null) {
+        if (rows == 0) {
             throw new BackendException("cpu-vector: forward before reset(rows, capacity)");
         }
         if (batch.rowsNeeded() > rows) {
@@ -73,20 +110,70 @@ final class KvCache {
     void write(ForwardBatch batch, int e, int layer, float[] src, int keyOff, int valueOff) {
         int cache = batch.cacheRowOf(e) * layers + layer;
         int slot = batch.slots()[e] * width;
-        System.arraycopy(src, keyOff, keys[cache], slot, width);
-        System.arraycopy(src, valueOff, values[cache], slot, width);
+        if (bf16) {
+            short[] k = keys16[cache];
+            short[] v = values16[cache];
+            for (int i = 0; i < width; i++) {
+                k[slot + i] = toBf16(src[keyOff + i]);
+                v[slot + i] = toBf16(src[valueOff + i]);
+            }
+        } else {
+            System.arraycopy(src, keyOff, keys[cache], slot, width);
+            System.arraycopy(src, valueOff, values[cache], slot, width);
+        }
+    }
+
+    /** float → bfloat16, round to nearest even (c10::BFloat16's rule: a NaN becomes the quiet NaN 0x7fc0). */
+    static short toBf16(float f) {
+        int b = Float.floatToRawIntBits(f);
+        if ((b & 0x7fffffff) > 0x7f800000) {
+            return (short) 0x7fc0;
+        }
+        return (short) ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16);
+    }
+
+    /** dst[d0 ..) = the n bfloat16 values src[s0 ..) widened to float (exact). */
+    static void widen(short[] src, int s0, float[] dst, int d0, int n) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            IntVector h = (IntVector) ShortVector.fromArray(S, src, s0 + i).convertShape(VectorOperators.S2I, I, 0);
+            h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, d0 + i);
+        }
+        for (; i < n; i++) {
+            dst[d0 + i] = Float.intBitsToFloat(src[s0 + i] << 16);
+        }
+    }
+
+    /** Whether the slots are stored as bfloat16 ({@link #keys16}) rather than float ({@link #keys}). */
+    boolean bf16() {
+        return bf16;
+    }
+
+    /** Numbers per slot of one layer (n_kv_head · head_dim). */
+    int width() {
+        return width;
+    }
+
+    /** bfloat16 keys per (row · layers + layer), or null for a float cache. */
+    short[][] keys16() {
+        return keys16;
+    }
+
+    /** bfloat16 values per (row · layers + layer), or null for a float cache. */
+    short[][] values16() {
+        return values16;
     }
 
     int capacity() {
         return capacity;
     }
 
-    /** Keys per (row · layers + layer). */
+    /** Keys per (row · layers + layer), or null for a bfloat16 cache. */
     float[][] keys() {
         return keys;
     }
 
-    /** Values per (row · layers + layer). */
+    /** Values per (row · layers + layer), or null for a bfloat16 cache. */
     float[][] values() {
         return values;
     }
@@ -96,5 +183,7 @@ final class KvCache {
         closed = true;
         keys = null;
         values = null;
+        keys16 = null;
+        values16 = null;
     }
 }

@@ -80,7 +80,7 @@ final class LlamaGenForward implements GptSession {
                 .toArray(Block[]::new);
         this.norm = w.norm().toFloatArray();
         this.output = pack(w.output());
-        this.cache = new KvCache(config.nLayer(), config.nKvHead() * config.headDim());
+        this.cache = new KvCache(config.nLayer(), config.nKvHead() * config.headDim(), options.kvBf16());
     }
 
     @Override
@@ -143,8 +143,7 @@ final class LlamaGenForward implements GptSession {
             }
 
             // 6. attn = softmax(q·kᵀ/√hd over visible slots) · v, per entry and query head.
-            CacheAttention.attend(pool, gpt, batch, layer, blocks.length, qkv, qkvDim, nHead, nKv, hd, cache.keys(),
-                    cache.values(), cache.capacity(), attn);
+            CacheAttention.attend(pool, gpt, batch, layer, blocks.length, qkv, qkvDim, nHead, nKv, hd, cache, attn);
 
             // 7. h += attn · woᵀ
             matmul(b.wo(), attn, n, proj);

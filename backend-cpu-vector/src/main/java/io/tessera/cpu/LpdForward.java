@@ -77,7 +77,7 @@ final class LpdForward implements GptSession {
         this.normW = w.normWeight().toFloatArray();
         this.normB = w.normBias().toFloatArray();
         this.head = pack(w.head());
-        this.cache = new KvCache(config.depth(), config.dim());
+        this.cache = new KvCache(config.depth(), config.dim(), options.kvBf16());
     }
 
     @Override
@@ -124,7 +124,7 @@ final class LpdForward implements GptSession {
                 cache.write(batch, e, layer, qkv, e * 3 * dim + dim, e * 3 * dim + 2 * dim);
             }
             CacheAttention.attend(pool, gpt, batch, layer, blocks.length, qkv, 3 * dim, config.numHeads(), config.numHeads(),
-                    config.headDim(), cache.keys(), cache.values(), cache.capacity(), attn);
+                    config.headDim(), cache, attn);
 
             // 4. h += proj(attn)
             linear(b.proj(), b.projB(), attn, n, proj);

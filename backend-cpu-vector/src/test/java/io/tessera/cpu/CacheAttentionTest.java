@@ -112,6 +112,63 @@ class CacheAttentionTest {
     }
 
     /**
+     * A bfloat16 cache (kv_cache: bfloat16) gives every (entry, head) exactly the bits of a float cache holding the same
+     * rounded values, on the entry-major path (one entry per cache row) and the block path, with GQA, on any thread
+     * count, for vector and scalar kernels.
+     */
+    @Test
+    void bfloat16CacheHasTheBitsOfAFloatCacheOfTheRoundedValues() {
+        SplittableRandom rnd = new SplittableRandom(29);
+        int layers = 2;
+        int layer = 1;
+        for (int hd : new int[] {VectorKernels.L, 64, 64 + 3}) {
+            for (int[] heads : new int[][] {{4, 4}, {12, 12}, {6, 3}, {3, 1}}) {
+                int nHead = heads[0];
+                int nKv = heads[1];
+                for (int[] shape : new int[][] {{2, 1}, {16, 1}, {1, 7}, {2, 25}}) {
+                    int rows = shape[0];
+                    int length = shape[1];
+                    int capacity = 1 + rnd.nextInt(40);
+                    int[] cacheRows = new int[rows];
+                    for (int r = 0; r < rows; r++) {
+                        cacheRows[r] = rows - 1 - r;
+                    }
+                    ForwardBatch b = batch(rnd, rows, length, capacity, cacheRows);
+                    int qkvDim = nHead * hd + 2 * nKv * hd;
+                    float[] qkv = TestTensors.gaussian(rnd.nextLong(), rows * length * qkvDim);
+                    KvCache cache = new KvCache(layers, nKv * hd, true);
+                    cache.reset(rows, capacity);
+                    float[][] keys = new float[rows * layers][];
+                    float[][] values = new float[rows * layers][];
+                    for (int c = 0; c < keys.length; c++) {
+                        keys[c] = TestTensors.gaussian(rnd.nextLong(), capacity * nKv * hd);
+                        values[c] = TestTensors.gaussian(rnd.nextLong(), capacity * nKv * hd);
+                        for (int i = 0; i < keys[c].length; i++) {
+                            cache.keys16()[c][i] = KvCache.toBf16(keys[c][i]);
+                            cache.values16()[c][i] = KvCache.toBf16(values[c][i]);
+                            keys[c][i] = Float.intBitsToFloat(cache.keys16()[c][i] << 16);
+                            values[c][i] = Float.intBitsToFloat(cache.values16()[c][i] << 16);
+                        }
+                    }
+                    String what = "hd " + hd + " heads " + nHead + "/" + nKv + " rows " + rows + " × " + length
+                            + " capacity " + capacity;
+                    for (GptKernels k : new GptKernels[] {vector, scalar}) {
+                        float[] expected = perEntry(k, b, layer, layers, qkv, qkvDim, nHead, nKv, hd, keys, values, capacity);
+                        for (int threads : new int[] {1, 2, 3}) {
+                            try (Parallel pool = new Parallel(threads, "attn-test")) {
+                                float[] actual = new float[expected.length];
+                                Arrays.fill(actual, Float.NaN);
+                                CacheAttention.attend(pool, k, b, layer, layers, qkv, qkvDim, nHead, nKv, hd, cache, actual);
+                                assertArrayEquals(expected, actual, what + " " + k.getClass().getSimpleName() + " threads " + threads);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * attendBlock gives each entry taking part the bits of attend alone, for every subset of a block's four entries
      * (how the pool's chunks cut a block; a lone entry; absent entries' marks ignored), with random masks; it writes
      * nothing of the entries not taking part.

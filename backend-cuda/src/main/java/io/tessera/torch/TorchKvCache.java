@@ -20,7 +20,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * A session's KV cache of caller-chosen slots, shared by every family's forward: per layer K and V
  * [rows, kv_heads, capacity, head_dim], zero-filled at {@link #reset}, and the step "write every entry's
- * key/value at its slot, then attend over the visible slots" of {@link ForwardBatch}.
+ * key/value at its slot, then attend over the visible slots" of {@link ForwardBatch}. The cache may be stored in
+ * bfloat16 under float32 compute ({@code kv_cache: bfloat16}): keys and values are rounded when written, widened when
+ * read.
  */
 final class TorchKvCache {
 
@@ -33,7 +35,8 @@ final class TorchKvCache {
 
     private final TorchTensors owned;
     private final Device device;
-    private final ScalarType dtype;
+    private final ScalarType dtype;      // the cache's storage
+    private final ScalarType compute;    // what attention computes in
     private final int layers;
     private final int kvHeads;
     private final int headDim;
@@ -43,9 +46,10 @@ final class TorchKvCache {
     private int rows;
     private int capacity;
 
-    TorchKvCache(TorchTensors owned, Device device, ScalarType dtype, int layers, int kvHeads, int headDim) {
+    TorchKvCache(TorchTensors owned, Device device, ScalarType compute, ScalarType dtype, int layers, int kvHeads, int headDim) {
         this.owned = owned;
         this.device = device;
+        this.compute = compute;
         this.dtype = dtype;
         this.layers = layers;
         this.kvHeads = kvHeads;
@@ -150,11 +154,16 @@ final class TorchKvCache {
     Tensor attend(int layer, Pass pass, Tensor q, Tensor k, Tensor v) {
         Tensor ck = keys.get(layer);                                                      // [B, KVH, S, hd]
         Tensor cv = values.get(layer);
-        ck.transpose(1, 2).index_put_(pass.writeAt(), k);
-        cv.transpose(1, 2).index_put_(pass.writeAt(), v);
+        boolean widen = dtype != compute;
+        ck.transpose(1, 2).index_put_(pass.writeAt(), widen ? k.to(dtype) : k);          // rounds to nearest even
+        cv.transpose(1, 2).index_put_(pass.writeAt(), widen ? v.to(dtype) : v);
         long heads = q.size(2);
         Tensor ks = pass.rows() == null ? ck : ck.index_select(0, pass.rows());           // the batch's rows only
         Tensor vs = pass.rows() == null ? cv : cv.index_select(0, pass.rows());
+        if (widen) {
+            ks = ks.to(compute);
+            vs = vs.to(compute);
+        }
         if (heads != kvHeads) {
             ks = ks.repeat_interleave(heads / kvHeads, new LongOptional(1), new LongOptional());
             vs = vs.repeat_interleave(heads / kvHeads, new LongOptional(1), new LongOptional());

@@ -34,7 +34,7 @@ abstract sealed class TorchSession implements GptSession permits TorchLlamaGen, 
         this.device = options.device();
         this.dtype = options.gptDtype();
         options.applyThreads();
-        this.cache = new TorchKvCache(owned, device, dtype, layers, kvHeads, headDim);
+        this.cache = new TorchKvCache(owned, device, dtype, options.cacheDtype(), layers, kvHeads, headDim);
     }
 
     /** The family module built from weights uploaded once (kept by this session); on failure frees what was uploaded. */

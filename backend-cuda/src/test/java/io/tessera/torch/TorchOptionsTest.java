@@ -61,6 +61,7 @@ class TorchOptionsTest {
         assertTrue(message(ConfigException.class, Fixtures.options("device", "tpu")).startsWith("backend.device:"));
         assertTrue(message(ConfigException.class, Fixtures.options("dtype", "float16")).startsWith("backend.dtype:"));
         assertTrue(message(ConfigException.class, Fixtures.options("threads", 0)).startsWith("backend.threads:"));
+        assertTrue(message(ConfigException.class, Fixtures.options("kv_cache", "float16")).startsWith("backend.kv_cache:"));
         assertTrue(message(ConfigException.class, Fixtures.options("kernels", "fast")).startsWith("backend.kernels: unknown key"));
     }
 
