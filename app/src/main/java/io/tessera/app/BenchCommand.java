@@ -22,7 +22,6 @@ import io.tessera.core.spi.SyntheticPasses;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -301,17 +300,7 @@ public final class BenchCommand implements Callable<Integer> {
             return f32;
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
-        f32.forEach((n, t) -> {
-            float[] v = t.toFloatArray();
-            MemorySegment seg = MemorySegment.ofArray(new byte[v.length * 2]);
-            ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < v.length; i++) {
-                int bits = Float.floatToRawIntBits(v[i]);
-                bits += 0x7fff + ((bits >>> 16) & 1); // round to nearest even
-                seg.setAtIndex(le, i, (short) (bits >>> 16));
-            }
-            out.put(n, new Tensor(n, DType.BF16, t.shape(), seg));
-        });
+        f32.forEach((n, t) -> out.put(n, Tensor.ofFloats(n, t.shape(), t.toFloatArray(), DType.BF16)));
         return out;
     }
 

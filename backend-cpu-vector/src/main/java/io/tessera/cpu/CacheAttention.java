@@ -100,16 +100,14 @@ final class CacheAttention {
                 int entries = ((1 << (t1 - t0)) - 1) << (t0 - b * block);
                 int cache = cacheRows[r] * layers + layer;
                 int blockIndex = r * perRow + b;
-                if (keys16 == null) {
-                    gpt.attendBlock(qkv, qkvDim, h, r * length + b * block, entries, union, seenBy, blockIndex * capacity,
-                            counts[blockIndex], keyCache[cache], valueCache[cache], kvDim, (h / group) * hd, hd, scale, scratch,
-                            attn, width);
-                } else {
+                boolean wide = keys16 != null;
+                if (wide) {
                     widenHead(scratch, keys16[cache], values16[cache], cache, h / group, kvDim, hd, union,
                             blockIndex * capacity, counts[blockIndex]);
-                    gpt.attendBlock(qkv, qkvDim, h, r * length + b * block, entries, union, seenBy, blockIndex * capacity,
-                            counts[blockIndex], scratch.wideKeys, scratch.wideValues, hd, 0, hd, scale, scratch, attn, width);
                 }
+                gpt.attendBlock(qkv, qkvDim, h, r * length + b * block, entries, union, seenBy, blockIndex * capacity,
+                        counts[blockIndex], wide ? scratch.wideKeys : keyCache[cache], wide ? scratch.wideValues : valueCache[cache],
+                        wide ? hd : kvDim, wide ? 0 : (h / group) * hd, hd, scale, scratch, attn, width);
                 unit += t1 - t0;
             }
         });
@@ -164,22 +162,20 @@ final class CacheAttention {
                 if (keys16 == null) {
                     gpt.attendHeads(qkv, e * qkvDim, keyCache[cache], valueCache[cache], kvDim, group, hd, hFrom, hTo,
                             slots, count, scale, scratch.scores, attn, e * width);
-                } else {
-                    // the run's kv heads [kvFrom, kvFrom + w) of its visible slots, widened at s · w; hFrom is a
-                    // multiple of group, so query head hFrom + i reads widened kv head i / group
-                    int kvFrom = (hFrom / group) * hd;
-                    int w = ((hTo - 1) / group + 1) * hd - kvFrom;
-                    scratch.fitWide(capacity * w);
-                    short[] k16 = keys16[cache];
-                    short[] v16 = values16[cache];
-                    for (int j = 0; j < count; j++) {
-                        int s = slots[j];
-                        KvCache.widen(k16, s * kvDim + kvFrom, scratch.wideKeys, s * w, w);
-                        KvCache.widen(v16, s * kvDim + kvFrom, scratch.wideValues, s * w, w);
-                    }
-                    gpt.attendHeads(qkv, e * qkvDim + hFrom * hd, scratch.wideKeys, scratch.wideValues, w, group, hd, 0,
-                            hTo - hFrom, slots, count, scale, scratch.scores, attn, e * width + hFrom * hd);
+                    continue;
                 }
+                // the run's kv heads [kvFrom, kvFrom + w) of its visible slots, widened at s · w; hFrom is a
+                // multiple of group, so query head hFrom + i reads widened kv head i / group
+                int kvFrom = (hFrom / group) * hd;
+                int w = ((hTo - 1) / group + 1) * hd - kvFrom;
+                scratch.fitWide(capacity * w);
+                for (int j = 0; j < count; j++) {
+                    int s = slots[j];
+                    KvCache.widen(keys16[cache], s * kvDim + kvFrom, scratch.wideKeys, s * w, w);
+                    KvCache.widen(values16[cache], s * kvDim + kvFrom, scratch.wideValues, s * w, w);
+                }
+                gpt.attendHeads(qkv, e * qkvDim + hFrom * hd, scratch.wideKeys, scratch.wideValues, w, group, hd, 0,
+                        hTo - hFrom, slots, count, scale, scratch.scores, attn, e * width + hFrom * hd);
             }
         });
     }

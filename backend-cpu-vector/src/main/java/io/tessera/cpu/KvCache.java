@@ -1,14 +1,12 @@
 package io.tessera.cpu;
 
 import io.tessera.core.BackendException;
+import io.tessera.core.checkpoint.Tensor;
 import io.tessera.core.spi.ForwardBatch;
 import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The KV cache of one cpu-vector GPT session (LlamaGen, PAR, RandAR, LPD): per (cache row, layer) one key and one
@@ -21,11 +19,6 @@ import jdk.incubator.vector.VectorSpecies;
  * computes what a float cache holding the rounded values would.
  */
 final class KvCache {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final int L = F.length();
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-
     private final int layers;
     private final int width;
     private final boolean bf16;
@@ -125,18 +118,15 @@ final class KvCache {
 
     /** float → bfloat16, round to nearest even (c10::BFloat16's rule: a NaN becomes the quiet NaN 0x7fc0). */
     static short toBf16(float f) {
-        int b = Float.floatToRawIntBits(f);
-        if ((b & 0x7fffffff) > 0x7f800000) {
-            return (short) 0x7fc0;
-        }
-        return (short) ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16);
+        return Float.isNaN(f) ? (short) 0x7fc0 : Tensor.bf16Bits(f);
     }
 
     /** dst[d0 ..) = the n bfloat16 values src[s0 ..) widened to float (exact). */
     static void widen(short[] src, int s0, float[] dst, int d0, int n) {
         int i = 0;
-        for (; i + L <= n; i += L) {
-            IntVector h = (IntVector) ShortVector.fromArray(S, src, s0 + i).convertShape(VectorOperators.S2I, I, 0);
+        for (int lanes = VectorKernels.L; i + lanes <= n; i += lanes) {
+            IntVector h = (IntVector) ShortVector.fromArray(VectorKernels.S, src, s0 + i)
+                    .convertShape(VectorOperators.S2I, VectorKernels.I, 0);
             h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, d0 + i);
         }
         for (; i < n; i++) {

@@ -162,10 +162,10 @@ public final class ServeBenchCommand implements Callable<Integer> {
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
                 URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/images");
                 // warm-up of the server path, wide passes too: rounds of concurrent requests until both limits are passed
-                int wc = Math.min(batch, Math.max(warmup, 1));
+                int perRound = Math.max(warmup, 1);
                 long s0 = System.nanoTime();
-                for (int done = 0; done < warmup || System.nanoTime() - s0 < warmNanos; done += Math.max(warmup, wc)) {
-                    run(http, uri, wc, Math.max(warmup, wc), numClasses, orderLabel);
+                for (int done = 0; done < warmup || System.nanoTime() - s0 < warmNanos; done += perRound) {
+                    run(http, uri, Math.min(batch, perRound), perRound, numClasses, orderLabel);
                 }
                 for (int c : clients) {
                     int total = Math.max(images, c);
