@@ -76,6 +76,11 @@ public final class BenchCommand implements Callable<Integer> {
     /** The row count of the step being timed. */
     private int rows;
 
+    @Option(names = "--entries", defaultValue = "1",
+            description = "Entries per cache row in a step: 1 = every row its own image (serving); k > 1 = rows/k images "
+                    + "of k entries each, as a ZipAR or LPD pass (every --rows value must be a multiple; default: ${DEFAULT-VALUE}).")
+    int entries;
+
     @Option(names = "--context", defaultValue = "128", description = "Cache slots a step attends to (default: ${DEFAULT-VALUE}).")
     int context;
 
@@ -157,9 +162,14 @@ public final class BenchCommand implements Callable<Integer> {
         if (context < 1 || context >= c.blockSize()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--context must be in [1, " + (c.blockSize() - 1) + "]");
         }
+        if (entries < 1 || context + 5 + entries > c.blockSize() + 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--entries must be in [1, " + (c.blockSize() - 4 - context) + "] at --context " + context + ", got " + entries);
+        }
         for (int r : rowsList) {
-            if (r < 1) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rows must be ≥ 1, got " + r);
+            if (r < 1 || r % entries != 0) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--rows must be ≥ 1 and a multiple of --entries " + entries + ", got " + r);
             }
         }
         Path gptFile = dir.resolve(preset + "-L" + c.nLayer() + "-" + dtype + ".safetensors");
@@ -183,7 +193,8 @@ public final class BenchCommand implements Callable<Integer> {
                     for (int r : rowsList) {
                         rows = r;
                         double flops = stepFlops(c, rows, context);
-                        double roof = Math.max(weightBytes / bw, flops / peak);
+                        double roof = Math.max((weightBytes + cacheBytes(c, rows / entries, context + entries, kvBytes(name))) / bw,
+                                flops / peak);
                         double ms = timeDecode(s, c);
                         if (r == rowsList.get(0)) {
                             stepMs.put(name, ms);
@@ -315,6 +326,19 @@ public final class BenchCommand implements Callable<Integer> {
         return b;
     }
 
+    /**
+     * Bytes of KV cache one step reads: keys and values of {@code slots} slots in every layer of each of
+     * {@code cacheRows} rows, at {@code bytes} per number (a row's entries share its reads).
+     */
+    static double cacheBytes(LlamaGenConfig c, int cacheRows, int slots, int bytes) {
+        return 2.0 * cacheRows * c.nLayer() * slots * c.nKvHead() * c.headDim() * bytes;
+    }
+
+    /** Bytes per cached number on backend {@code name}: 2 with its kv_cache option bfloat16, else 4. */
+    private int kvBytes(String name) {
+        return "bfloat16".equals(settings.getOrDefault(name, Map.of()).get("kv_cache")) ? 2 : 4;
+    }
+
     /** FLOPs of one decode step: 2 per weight per row, plus attention over the context. */
     static double stepFlops(LlamaGenConfig c, int rows, int ctx) {
         long perLayer = (long) (c.nHead() + 2 * c.nKvHead()) * c.headDim() * c.dim() + (long) c.dim() * c.dim() + 3L * c.ffnHidden() * c.dim();
@@ -325,22 +349,22 @@ public final class BenchCommand implements Callable<Integer> {
 
     private double timeDecode(GptSession s, LlamaGenConfig c) {
         int cap = 1 + c.blockSize();
-        s.reset(rows, cap);
+        s.reset(rows / entries, cap);
         // The step attends to `context` earlier slots. They are not prefilled: their values do not change
         // the cost of a step, and a prefill of context × rows entries would dominate a --rows sweep.
         // Warm-up: at least 5 steps and 1.5 s, so that the JIT has compiled the kernels for this width (a
         // sweep's first width was timed up to 2x slow after 5 steps alone).
         long warmEnd = System.nanoTime() + 1_500_000_000L;
         for (int i = 0; i < 5 || System.nanoTime() < warmEnd; i++) {
-            s.forward(pass(context + i % 5, 1, cap));
+            s.forward(step(context + i % 5, cap));
         }
         double[] ms = new double[steps];
         for (int i = 0; i < steps; i++) {
-            int slot = context + 5 + i;
-            if (slot >= cap) {
-                slot = context;
+            int slot = context + 5 + i * entries;
+            if (slot + entries > cap) {
+                slot = context + (slot - context) % (cap - context - entries + 1);
             }
-            ForwardBatch b = pass(slot, 1, cap);
+            ForwardBatch b = step(slot, cap);
             long t0 = System.nanoTime();
             s.forward(b);
             ms[i] = (System.nanoTime() - t0) / 1e6;
@@ -355,7 +379,7 @@ public final class BenchCommand implements Callable<Integer> {
         double best = Double.MAX_VALUE;
         for (int i = 0; i < 2; i++) { // the first one warms up
             s.reset(rows, cap);
-            ForwardBatch b = pass(0, context, cap);
+            ForwardBatch b = SyntheticPasses.raster(rows, 0, context, cap);
             long t0 = System.nanoTime();
             s.forward(b);
             best = i == 0 ? Double.MAX_VALUE : Math.min(best, (System.nanoTime() - t0) / 1e6);
@@ -363,8 +387,9 @@ public final class BenchCommand implements Callable<Integer> {
         return best;
     }
 
-    private ForwardBatch pass(int first, int len, int cap) {
-        return SyntheticPasses.raster(rows, first, len, cap);
+    /** One decode step: --rows entries, --entries per cache row at slots [first, first + entries). */
+    private ForwardBatch step(int first, int cap) {
+        return SyntheticPasses.raster(rows / entries, first, entries, cap);
     }
 
     /** Best and median ms of {@code runs} decodes of one 16×16 token grid, after one warm-up. */

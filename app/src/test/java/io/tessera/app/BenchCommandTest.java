@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tessera.core.ConfigException;
 import io.tessera.core.checkpoint.MemoryCheckpoint;
+import io.tessera.core.model.LlamaGenConfig;
 import io.tessera.core.model.RandomWeights;
 import io.tessera.core.model.VqConfig;
 import io.tessera.core.model.VqWeights;
@@ -48,6 +49,21 @@ class BenchCommandTest {
         assertTrue(e.getMessage().contains("'torhc' is not in --backends"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> BenchCommand.parseBackendOptions(List.of("torch.threads=4"), List.of("torch")));
         assertTrue(e.getMessage().contains("--threads"), e.getMessage());
+    }
+
+    /** GPT-B: 12 layers, 12 KV heads of 64; keys and values of 133 slots in 3 rows, float32 and bfloat16. */
+    @Test
+    void cacheBytesCountKeysAndValuesOfEveryLayer() {
+        LlamaGenConfig b = LlamaGenConfig.preset("gpt-b", 16);
+        assertEquals(2.0 * 3 * 12 * 133 * 12 * 64 * 4, BenchCommand.cacheBytes(b, 3, 133, 4), 0);
+        assertEquals(BenchCommand.cacheBytes(b, 3, 133, 4) / 2, BenchCommand.cacheBytes(b, 3, 133, 2), 0);
+    }
+
+    @Test
+    void rowsThatAreNotAMultipleOfEntriesAreOneLineError() {
+        CliTest.assertOneLineError(CliTest.run("bench", "--preset", "gpt-b", "--vq", "none", "--entries", "4", "--rows", "6"),
+                2, "multiple of --entries 4, got 6");
+        CliTest.assertOneLineError(CliTest.run("bench", "--preset", "gpt-b", "--vq", "none", "--entries", "0"), 2, "--entries must be in");
     }
 
     @Test
