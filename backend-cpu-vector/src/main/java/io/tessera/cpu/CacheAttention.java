@@ -21,7 +21,7 @@ final class CacheAttention {
      * Neither the split nor the thread count changes any output's bits.
      *
      * @param qkv      [n, qkvDim] with each entry's q at offset 0 (n_head · hd values)
-     * @param keyCache per (row · layers + layer): [capacity, n_kv · hd]
+     * @param keyCache per (row · layers + layer): [n_kv, capacity, hd] (head-major, as {@link KvCache})
      * @param attn     out [n, n_head · hd]
      */
     static void attend(Parallel pool, GptKernels gpt, ForwardBatch batch, int layer, int layers, float[] qkv, int qkvDim,
@@ -32,7 +32,8 @@ final class CacheAttention {
     /**
      * {@link #attend} over a session's cache. A bfloat16 cache is widened to float just before the kernels read it
      * (per task: the visible slots of the task's kv heads, or per (cache row, kv head) of a block run the slots up to the
-     * last one its blocks see), so every output has the bits of a float cache holding the same rounded values.
+     * last one its blocks see), so every output has the bits of a float cache holding the same rounded values. A float
+     * cache is read in place: a kv head's slots are contiguous, so a block run streams them.
      */
     static void attend(Parallel pool, GptKernels gpt, ForwardBatch batch, int layer, int layers, float[] qkv, int qkvDim,
                        int nHead, int nKv, int hd, KvCache cache, float[] attn) {
@@ -43,7 +44,6 @@ final class CacheAttention {
     private static void attend(Parallel pool, GptKernels gpt, ForwardBatch batch, int layer, int layers, float[] qkv,
                                int qkvDim, int nHead, int nKv, int hd, float[][] keyCache, float[][] valueCache,
                                short[][] keys16, short[][] values16, int capacity, float[] attn) {
-        final int kvDim = nKv * hd;
         final int group = nHead / nKv;
         final int width = nHead * hd;
         final float scale = (float) (1.0 / Math.sqrt(hd));
@@ -52,7 +52,7 @@ final class CacheAttention {
         final int n = batch.rows() * length;
         if (length == 1) {
             entryMajor(pool, gpt, batch, layer, layers, qkv, qkvDim, nHead, group, hd, keyCache, valueCache, keys16, values16,
-                    capacity, attn, kvDim, width, scale, visible, n);
+                    capacity, attn, width, scale, visible, n);
             return;
         }
         // Blocks of BLOCK consecutive entries of a batch row (the last one shorter): the slots any of them sees, and
@@ -102,12 +102,12 @@ final class CacheAttention {
                 int blockIndex = r * perRow + b;
                 boolean wide = keys16 != null;
                 if (wide) {
-                    widenHead(scratch, keys16[cache], values16[cache], cache, h / group, kvDim, hd, union,
+                    widenHead(scratch, keys16[cache], values16[cache], cache, h / group, capacity, hd, union,
                             blockIndex * capacity, counts[blockIndex]);
                 }
                 gpt.attendBlock(qkv, qkvDim, h, r * length + b * block, entries, union, seenBy, blockIndex * capacity,
                         counts[blockIndex], wide ? scratch.wideKeys : keyCache[cache], wide ? scratch.wideValues : valueCache[cache],
-                        wide ? hd : kvDim, wide ? 0 : (h / group) * hd, hd, scale, scratch, attn, width);
+                        hd, wide ? 0 : (h / group) * capacity * hd, hd, scale, scratch, attn, width);
                 unit += t1 - t0;
             }
         });
@@ -115,9 +115,10 @@ final class CacheAttention {
 
     /**
      * Widens kv head {@code kvHead} of bfloat16 cache row {@code cache} into the scratch (slot s at s · hd) for every
-     * slot up to the last of union[uOff, uOff + count), keeping what an earlier block of the same (row, head) widened.
+     * slot up to the last of union[uOff, uOff + count), keeping what an earlier block of the same (row, head) widened;
+     * the head's slots are contiguous in the cache, so each call widens one run.
      */
-    private static void widenHead(AttentionScratch s, short[] keys16, short[] values16, int cache, int kvHead, int kvDim,
+    private static void widenHead(AttentionScratch s, short[] keys16, short[] values16, int cache, int kvHead, int capacity,
                                   int hd, int[] union, int uOff, int count) {
         if (s.wideCache != cache || s.wideHead != kvHead) {
             s.wideCache = cache;
@@ -125,16 +126,18 @@ final class CacheAttention {
             s.wideUpTo = -1;
         }
         int last = count == 0 ? -1 : union[uOff + count - 1];
-        for (int slot = s.wideUpTo + 1; slot <= last; slot++) {
-            KvCache.widen(keys16, slot * kvDim + kvHead * hd, s.wideKeys, slot * hd, hd);
-            KvCache.widen(values16, slot * kvDim + kvHead * hd, s.wideValues, slot * hd, hd);
+        int from = s.wideUpTo + 1;
+        if (last >= from) {
+            int n = (last - from + 1) * hd;
+            KvCache.widen(keys16, (kvHead * capacity + from) * hd, s.wideKeys, from * hd, n);
+            KvCache.widen(values16, (kvHead * capacity + from) * hd, s.wideValues, from * hd, n);
+            s.wideUpTo = last;
         }
-        s.wideUpTo = Math.max(s.wideUpTo, last);
     }
 
     private static void entryMajor(Parallel pool, GptKernels gpt, ForwardBatch batch, int layer, int layers, float[] qkv,
                                    int qkvDim, int nHead, int group, int hd, float[][] keyCache, float[][] valueCache,
-                                   short[][] keys16, short[][] values16, int capacity, float[] attn, int kvDim, int width,
+                                   short[][] keys16, short[][] values16, int capacity, float[] attn, int width,
                                    float scale, boolean[] visible, int n) {
         // Each task takes a run of one entry's heads (slot-major: a cached slot's heads are read together).
         // The run length only spreads the work over the threads; no head's bits depend on it. A bfloat16 cache takes
@@ -160,21 +163,24 @@ final class CacheAttention {
                     slotsOf = e;
                 }
                 if (keys16 == null) {
-                    gpt.attendHeads(qkv, e * qkvDim, keyCache[cache], valueCache[cache], kvDim, group, hd, hFrom, hTo,
-                            slots, count, scale, scratch.scores, attn, e * width);
+                    gpt.attendHeads(qkv, e * qkvDim, keyCache[cache], valueCache[cache], hd, capacity * hd, group, hd, hFrom,
+                            hTo, slots, count, scale, scratch.scores, attn, e * width);
                     continue;
                 }
-                // the run's kv heads [kvFrom, kvFrom + w) of its visible slots, widened at s · w; hFrom is a
-                // multiple of group, so query head hFrom + i reads widened kv head i / group
-                int kvFrom = (hFrom / group) * hd;
-                int w = ((hTo - 1) / group + 1) * hd - kvFrom;
+                // the run's kv heads [g0, g1) of its visible slots, widened slot-major (slot s, head g0 + i at
+                // s · w + i · hd); hFrom is a multiple of group, so query head hFrom + i reads widened kv head i / group
+                int g0 = hFrom / group;
+                int g1 = (hTo - 1) / group + 1;
+                int w = (g1 - g0) * hd;
                 scratch.fitWide(capacity * w);
                 for (int j = 0; j < count; j++) {
                     int s = slots[j];
-                    KvCache.widen(keys16[cache], s * kvDim + kvFrom, scratch.wideKeys, s * w, w);
-                    KvCache.widen(values16[cache], s * kvDim + kvFrom, scratch.wideValues, s * w, w);
+                    for (int g = g0; g < g1; g++) {
+                        KvCache.widen(keys16[cache], (g * capacity + s) * hd, scratch.wideKeys, s * w + (g - g0) * hd, hd);
+                        KvCache.widen(values16[cache], (g * capacity + s) * hd, scratch.wideValues, s * w + (g - g0) * hd, hd);
+                    }
                 }
-                gpt.attendHeads(qkv, e * qkvDim + hFrom * hd, scratch.wideKeys, scratch.wideValues, w, group, hd, 0,
+                gpt.attendHeads(qkv, e * qkvDim + hFrom * hd, scratch.wideKeys, scratch.wideValues, w, hd, group, hd, 0,
                         hTo - hFrom, slots, count, scale, scratch.scores, attn, e * width + hFrom * hd);
             }
         });

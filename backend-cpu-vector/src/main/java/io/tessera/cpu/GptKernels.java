@@ -41,15 +41,15 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
 
     /**
      * {@link #attend} of the query heads [hFrom, hTo) of one entry, whose q head h starts at
-     * qOff + h · hd and reads kv head h / group (key at s · stride + (h / group) · hd), writing head h to
+     * qOff + h · hd and reads kv head h / group (key at s · stride + (h / group) · headStride), writing head h to
      * out[outOff + h · hd ..). Every head gets exactly the bits {@link #attend} gives it, whatever the
      * range; the slot-major order only reads each cached slot's heads together. {@code scores} is scratch
      * of at least (hTo − hFrom) · count floats.
      */
-    void attendHeads(float[] q, int qOff, float[] keys, float[] values, int stride, int group, int hd, int hFrom,
-                     int hTo, int[] slots, int count, float scale, float[] scores, float[] out, int outOff) {
+    void attendHeads(float[] q, int qOff, float[] keys, float[] values, int stride, int headStride, int group, int hd,
+                     int hFrom, int hTo, int[] slots, int count, float scale, float[] scores, float[] out, int outOff) {
         for (int h = hFrom; h < hTo; h++) {
-            attend(q, qOff + h * hd, keys, values, stride, (h / group) * hd, hd, slots, count, scale, scores, out,
+            attend(q, qOff + h * hd, keys, values, stride, (h / group) * headStride, hd, slots, count, scale, scores, out,
                     outOff + h * hd);
         }
     }
@@ -230,20 +230,21 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
          * accumulator; the hd % L tail lanes one by one, as {@link #attend}'s tail.
          */
         @Override
-        void attendHeads(float[] q, int qOff, float[] keys, float[] values, int stride, int group, int hd, int hFrom,
-                         int hTo, int[] slots, int count, float scale, float[] scores, float[] out, int outOff) {
+        void attendHeads(float[] q, int qOff, float[] keys, float[] values, int stride, int headStride, int group, int hd,
+                         int hFrom, int hTo, int[] slots, int count, float scale, float[] scores, float[] out, int outOff) {
             int heads = hTo - hFrom;
             for (int j = 0; j < count; j++) {
                 int kb = slots[j] * stride;
                 int i = 0;
                 for (; i + 4 <= heads; i += 4) {
                     int h = hFrom + i;
-                    score4(q, qOff + h * hd, keys, kb + (h / group) * hd, kb + ((h + 1) / group) * hd,
-                            kb + ((h + 2) / group) * hd, kb + ((h + 3) / group) * hd, hd, scale, scores, i * count + j, count);
+                    score4(q, qOff + h * hd, keys, kb + (h / group) * headStride, kb + ((h + 1) / group) * headStride,
+                            kb + ((h + 2) / group) * headStride, kb + ((h + 3) / group) * headStride, hd, scale, scores,
+                            i * count + j, count);
                 }
                 for (; i < heads; i++) {
                     int h = hFrom + i;
-                    scores[i * count + j] = score(q, qOff + h * hd, keys, kb + (h / group) * hd, hd, scale);
+                    scores[i * count + j] = score(q, qOff + h * hd, keys, kb + (h / group) * headStride, hd, scale);
                 }
             }
             for (int i = 0; i < heads; i++) {
@@ -255,8 +256,9 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             for (; k + 4 <= pieces; k += 4) {
                 int i0 = k / per, i1 = (k + 1) / per, i2 = (k + 2) / per, i3 = (k + 3) / per;
                 int s0 = i0 * count, s1 = i1 * count, s2 = i2 * count, s3 = i3 * count;
-                int v0 = pieceOffset(k, per, hFrom, group, hd), v1 = pieceOffset(k + 1, per, hFrom, group, hd);
-                int v2 = pieceOffset(k + 2, per, hFrom, group, hd), v3 = pieceOffset(k + 3, per, hFrom, group, hd);
+                int v0 = pieceOffset(k, per, hFrom, group, headStride), v1 = pieceOffset(k + 1, per, hFrom, group, headStride);
+                int v2 = pieceOffset(k + 2, per, hFrom, group, headStride);
+                int v3 = pieceOffset(k + 3, per, hFrom, group, headStride);
                 FloatVector a0 = FloatVector.zero(F);
                 FloatVector a1 = FloatVector.zero(F);
                 FloatVector a2 = FloatVector.zero(F);
@@ -275,7 +277,7 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             }
             for (; k < pieces; k++) {
                 int s0 = (k / per) * count;
-                int v0 = pieceOffset(k, per, hFrom, group, hd);
+                int v0 = pieceOffset(k, per, hFrom, group, headStride);
                 FloatVector a0 = FloatVector.zero(F);
                 for (int t = 0; t < count; t++) {
                     a0 = FloatVector.broadcast(F, scores[s0 + t])
@@ -285,7 +287,7 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             }
             for (int i = 0; i < heads && per * L < hd; i++) {
                 int h = hFrom + i;
-                int vo = (h / group) * hd;
+                int vo = (h / group) * headStride;
                 for (int d = per * L; d < hd; d++) {
                     float acc = 0f;
                     for (int t = 0; t < count; t++) {
@@ -559,9 +561,9 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
             four[3] = sd * scale;
         }
 
-        /** Offset in a cached slot's values of whole piece k (piece k % per of head hFrom + k / per). */
-        private static int pieceOffset(int k, int per, int hFrom, int group, int hd) {
-            return ((hFrom + k / per) / group) * hd + (k % per) * L;
+        /** Offset from a slot's values of whole piece k (piece k % per of head hFrom + k / per; kv heads headStride apart). */
+        private static int pieceOffset(int k, int per, int hFrom, int group, int headStride) {
+            return ((hFrom + k / per) / group) * headStride + (k % per) * L;
         }
 
         /** Σ of the lanes in a fixed butterfly order. */

@@ -13,6 +13,10 @@ import jdk.incubator.vector.VectorOperators;
  * value array of {@code capacity} slots × {@code width} floats, zero-filled as the official caches are, written
  * slot by slot as entries are run. {@link #reset} sizes it, {@link #clearRow} empties one row for a new image.
  *
+ * <p>Head-major: kv head g of slot s is at (g · capacity + s) · headDim, so one head's slots are contiguous. Wide
+ * passes read a head's slots for a block of entries at a time; slot-major (a head's slots n_kv · headDim apart, 3 KB
+ * for GPT-B) was a stride the hardware prefetcher did not follow, and attention waited on memory slot by slot.
+ *
  * <p>With {@code kv_cache: bfloat16} the slots are stored as bfloat16 (round to nearest even, as torch's
  * {@code Tensor.to(bfloat16)} and as the official sampler's cache under its default {@code --precision bf16}), half the
  * bytes that every pass streams per cache row; attention widens them back to float exactly ({@link #widen}), so it
@@ -21,22 +25,27 @@ import jdk.incubator.vector.VectorOperators;
 final class KvCache {
     private final int layers;
     private final int width;
+    private final int headDim;
     private final boolean bf16;
     private int rows;
     private int capacity;
-    private float[][] keys;   // [rows · layers][capacity · width]
-    private float[][] values; // [rows · layers][capacity · width]
+    private float[][] keys;   // [rows · layers][width / headDim heads][capacity][headDim]
+    private float[][] values; // as keys
     private short[][] keys16;   // bfloat16 instead of keys/values (kv_cache: bfloat16)
     private short[][] values16;
     private boolean closed;
 
     /**
-     * A cache for {@code layers} layers of {@code width} key (and value) numbers per slot, float32 or (bf16) bfloat16;
-     * sized by {@link #reset}.
+     * A cache for {@code layers} layers of {@code width} key (and value) numbers per slot in heads of {@code headDim},
+     * float32 or (bf16) bfloat16; sized by {@link #reset}.
      */
-    KvCache(int layers, int width, boolean bf16) {
+    KvCache(int layers, int width, int headDim, boolean bf16) {
+        if (headDim < 1 || width % headDim != 0) {
+            throw new BackendException("cpu-vector: KV width " + width + " is not a whole number of heads of " + headDim);
+        }
         this.layers = layers;
         this.width = width;
+        this.headDim = headDim;
         this.bf16 = bf16;
     }
 
@@ -102,17 +111,20 @@ final class KvCache {
     /** Writes the key at src[keyOff ..] and the value at src[valueOff ..] of entry e into its slot of {@code layer}. */
     void write(ForwardBatch batch, int e, int layer, float[] src, int keyOff, int valueOff) {
         int cache = batch.cacheRowOf(e) * layers + layer;
-        int slot = batch.slots()[e] * width;
-        if (bf16) {
-            short[] k = keys16[cache];
-            short[] v = values16[cache];
-            for (int i = 0; i < width; i++) {
-                k[slot + i] = toBf16(src[keyOff + i]);
-                v[slot + i] = toBf16(src[valueOff + i]);
+        int slot = batch.slots()[e];
+        for (int g = 0, off = 0; off < width; g++, off += headDim) {
+            int at = (g * capacity + slot) * headDim;
+            if (bf16) {
+                short[] k = keys16[cache];
+                short[] v = values16[cache];
+                for (int i = 0; i < headDim; i++) {
+                    k[at + i] = toBf16(src[keyOff + off + i]);
+                    v[at + i] = toBf16(src[valueOff + off + i]);
+                }
+            } else {
+                System.arraycopy(src, keyOff + off, keys[cache], at, headDim);
+                System.arraycopy(src, valueOff + off, values[cache], at, headDim);
             }
-        } else {
-            System.arraycopy(src, keyOff, keys[cache], slot, width);
-            System.arraycopy(src, valueOff, values[cache], slot, width);
         }
     }
 

@@ -80,7 +80,7 @@ final class LlamaGenForward implements GptSession {
                 .toArray(Block[]::new);
         this.norm = w.norm().toFloatArray();
         this.output = pack(w.output());
-        this.cache = new KvCache(config.nLayer(), config.nKvHead() * config.headDim(), options.kvBf16());
+        this.cache = new KvCache(config.nLayer(), config.nKvHead() * config.headDim(), config.headDim(), options.kvBf16());
     }
 
     @Override

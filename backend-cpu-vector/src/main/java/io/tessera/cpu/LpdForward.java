@@ -77,7 +77,7 @@ final class LpdForward implements GptSession {
         this.normW = w.normWeight().toFloatArray();
         this.normB = w.normBias().toFloatArray();
         this.head = pack(w.head());
-        this.cache = new KvCache(config.depth(), config.dim(), options.kvBf16());
+        this.cache = new KvCache(config.depth(), config.dim(), config.dim() / config.numHeads(), options.kvBf16());
     }
 
     @Override

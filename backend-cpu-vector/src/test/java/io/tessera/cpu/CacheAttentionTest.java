@@ -51,8 +51,8 @@ class CacheAttentionTest {
             int count = GptKernels.visibleSlots(b.visible(), e * capacity, capacity, slots);
             int cache = b.cacheRowOf(e) * layers + layer;
             for (int h = 0; h < nHead; h++) {
-                k.attend(qkv, e * qkvDim + h * hd, keys[cache], values[cache], nKv * hd, (h / (nHead / nKv)) * hd, hd, slots,
-                        count, scale, new float[capacity], out, (e * nHead + h) * hd);
+                k.attend(qkv, e * qkvDim + h * hd, keys[cache], values[cache], hd, (h / (nHead / nKv)) * capacity * hd, hd,
+                        slots, count, scale, new float[capacity], out, (e * nHead + h) * hd);
             }
         }
         return out;
@@ -136,7 +136,7 @@ class CacheAttentionTest {
                     ForwardBatch b = batch(rnd, rows, length, capacity, cacheRows);
                     int qkvDim = nHead * hd + 2 * nKv * hd;
                     float[] qkv = TestTensors.gaussian(rnd.nextLong(), rows * length * qkvDim);
-                    KvCache cache = new KvCache(layers, nKv * hd, true);
+                    KvCache cache = new KvCache(layers, nKv * hd, hd, true);
                     cache.reset(rows, capacity);
                     float[][] keys = new float[rows * layers][];
                     float[][] values = new float[rows * layers][];

@@ -168,8 +168,9 @@ class GptKernelsTest {
     }
 
     /**
-     * Slot-major heads give every head the bits of {@link GptKernels#attend} on its own, for any head
-     * range (how CacheAttention splits an entry over tasks), with and without grouped kv heads.
+     * Several heads at once give every head the bits of {@link GptKernels#attend} on its own, for any head range (how
+     * CacheAttention splits an entry over tasks), with and without grouped kv heads, for slot-major heads (a widened
+     * bfloat16 run) and head-major ones (the float cache).
      */
     @Test
     void attendHeadsHasEachHeadsBitsForAnyRange() {
@@ -178,34 +179,37 @@ class GptKernelsTest {
             for (int group : new int[] {1, 2}) {
                 for (int nHead : new int[] {4, 6}) { // four heads at a time (score4) and a remainder
                     int nKv = nHead / group;
-                    int stride = nKv * hd;
                     for (int count : new int[] {1, lanes - 1, lanes, 2 * lanes + 3}) {
                         int capacity = count + 5;
-                        float[] keys = TestTensors.gaussian(hd * 7L + count + group, capacity * stride);
-                        float[] values = TestTensors.gaussian(hd * 5L + count + group, capacity * stride);
-                        float[] q = TestTensors.gaussian(hd * 3L + count + group, 3 + nHead * hd);
-                        int[] slots = new int[count];
-                        for (int j = 0; j < count; j++) {
-                            slots[j] = j + (j > count / 2 ? 5 : 0);
-                        }
-                        float scale = (float) (1 / Math.sqrt(hd));
-                        float[] expected = new float[2 + nHead * hd];
-                        for (int h = 0; h < nHead; h++) {
-                            vector.attend(q, 3 + h * hd, keys, values, stride, (h / group) * hd, hd, slots, count, scale,
-                                    new float[count], expected, 2 + h * hd);
-                        }
-                        for (int per = 1; per <= nHead; per++) {
-                            float[] actual = new float[2 + nHead * hd];
-                            for (int h = 0; h < nHead; h += per) {
-                                vector.attendHeads(q, 3, keys, values, stride, group, hd, h, Math.min(nHead, h + per), slots,
-                                        count, scale, new float[per * count], actual, 2);
+                        for (boolean headMajor : new boolean[] {false, true}) {
+                            int stride = headMajor ? hd : nKv * hd;
+                            int headStride = headMajor ? capacity * hd : hd;
+                            float[] keys = TestTensors.gaussian(hd * 7L + count + group, capacity * nKv * hd);
+                            float[] values = TestTensors.gaussian(hd * 5L + count + group, capacity * nKv * hd);
+                            float[] q = TestTensors.gaussian(hd * 3L + count + group, 3 + nHead * hd);
+                            int[] slots = new int[count];
+                            for (int j = 0; j < count; j++) {
+                                slots[j] = j + (j > count / 2 ? 5 : 0);
                             }
-                            assertArrayEquals(expected, actual, "hd " + hd + " group " + group + " heads " + nHead + " count " + count
-                                    + " per " + per);
-                            float[] ref = new float[2 + nHead * hd];
-                            scalar.attendHeads(q, 3, keys, values, stride, group, hd, 0, nHead, slots, count, scale,
-                                    new float[nHead * count], ref, 2);
-                            assertClose(ref, actual, 1e-5f * hd, "scalar, hd " + hd + " count " + count);
+                            float scale = (float) (1 / Math.sqrt(hd));
+                            float[] expected = new float[2 + nHead * hd];
+                            for (int h = 0; h < nHead; h++) {
+                                vector.attend(q, 3 + h * hd, keys, values, stride, (h / group) * headStride, hd, slots, count,
+                                        scale, new float[count], expected, 2 + h * hd);
+                            }
+                            for (int per = 1; per <= nHead; per++) {
+                                float[] actual = new float[2 + nHead * hd];
+                                for (int h = 0; h < nHead; h += per) {
+                                    vector.attendHeads(q, 3, keys, values, stride, headStride, group, hd, h,
+                                            Math.min(nHead, h + per), slots, count, scale, new float[per * count], actual, 2);
+                                }
+                                assertArrayEquals(expected, actual, "hd " + hd + " group " + group + " heads " + nHead
+                                        + " count " + count + " per " + per + " head-major " + headMajor);
+                                float[] ref = new float[2 + nHead * hd];
+                                scalar.attendHeads(q, 3, keys, values, stride, headStride, group, hd, 0, nHead, slots, count,
+                                        scale, new float[nHead * count], ref, 2);
+                                assertClose(ref, actual, 1e-5f * hd, "scalar, hd " + hd + " count " + count);
+                            }
                         }
                     }
                 }
