@@ -601,6 +601,12 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
          * 12 rounds): 16 rows 1.24× (F32) and 1.16× (BF16), 32 rows 1.22× and 1.15×. With chunks, each chunk's first
          * tile waited on memory while the L1 tiles ran with no memory traffic in flight; a whole-K tile keeps the
          * weight stream going through the panel.
+         * BF16/F16 weights are widened in every tile (once per 8 rows). Widening a column once into a float panel
+         * for the later tiles was tried at stop 27 (a separate widening pass; then widening inside the first 8-row
+         * tile, storing what it widened). GPT-B BF16, `tessera bench --rows 16,32 --entries 4 --dtype bf16`, paired
+         * in turn with this design: 16 rows slower in every pair (separate pass 33–46 → 62–77 ms, fused 38–40 →
+         * 45–56 ms), 32 rows slower or mixed. Not kept: the separate pass serialises the weight stream and the FMAs,
+         * and the stores slow the first tile.
          * The last, partial panel is computed whole (zero weights) into a scratch tile and its real outputs copied.
          */
         @Override
