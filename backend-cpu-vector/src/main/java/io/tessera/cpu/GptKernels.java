@@ -607,6 +607,17 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
          * in turn with this design: 16 rows slower in every pair (separate pass 33–46 → 62–77 ms, fused 38–40 →
          * 45–56 ms), 32 rows slower or mixed. Not kept: the separate pass serialises the weight stream and the FMAs,
          * and the stores slow the first tile.
+         * Also tried at stop 28 and not kept, each timed against this design in one JVM (the GPT-B linear layers and
+         * the 16384-way head, 97.6 M + 12.6 M random weights, 2 threads, the two alternating over 10 rounds, geometric
+         * mean of the per-round ratios; the same harness with both sides equal gave 0.98): 6 × 4-vector tiles over
+         * two panels (four weight loads and six broadcasts per 24 FMAs, 28 registers), the thread split on panel
+         * pairs: BF16 16 / 32 rows 0.90× / 0.87×, F32 0.91× / 0.89× (a single-thread microbenchmark had shown it
+         * ahead, and the same 12 % swing between runs of one kernel on this host); the later 8-row tiles loading the
+         * next column's blocks ahead (a software prefetch spreading the weight stream over the tiles): 0.89× / 0.88×
+         * both dtypes; 8-row tiles specialised per dtype (no dtype test in the loop): 0.98–1.01×, C2 unswitches it.
+         * And BF16 panels with block pairs interleaved (one 32-bit load per k for both blocks, widened by a shift and
+         * a mask instead of two zero-extending loads and shifts): `tessera bench --dtype bf16 --rows 16,32 --entries 8
+         * --steps 30`, three pairs in turn, 32 rows slower in each (38 → 50, 38 → 53, 45 → 64 ms).
          * The last, partial panel is computed whole (zero weights) into a scratch tile and its real outputs copied.
          */
         @Override
