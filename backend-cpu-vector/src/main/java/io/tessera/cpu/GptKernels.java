@@ -617,7 +617,9 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
          * both dtypes; 8-row tiles specialised per dtype (no dtype test in the loop): 0.98–1.01×, C2 unswitches it.
          * And BF16 panels with block pairs interleaved (one 32-bit load per k for both blocks, widened by a shift and
          * a mask instead of two zero-extending loads and shifts): `tessera bench --dtype bf16 --rows 16,32 --entries 8
-         * --steps 30`, three pairs in turn, 32 rows slower in each (38 → 50, 38 → 53, 45 → 64 ms).
+         * --steps 30`, three pairs in turn, 32 rows slower in each (38 → 50, 38 → 53, 45 → 64 ms); the GEMM alone (the
+         * layers above, one process per design in turn, best of 6 rounds, three pairs): 16 rows 23–25 → 29–33 ms,
+         * 32 rows 32–47 → 48–53 ms.
          * The last, partial panel is computed whole (zero weights) into a scratch tile and its real outputs copied.
          */
         @Override
