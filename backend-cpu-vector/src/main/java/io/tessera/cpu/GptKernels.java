@@ -620,6 +620,10 @@ abstract sealed class GptKernels permits GptKernels.Scalar, GptKernels.Vector {
          * --steps 30`, three pairs in turn, 32 rows slower in each (38 → 50, 38 → 53, 45 → 64 ms); the GEMM alone (the
          * layers above, one process per design in turn, best of 6 rounds, three pairs): 16 rows 23–25 → 29–33 ms,
          * 32 rows 32–47 → 48–53 ms.
+         * At stop 29, 16 × 1-vector tiles over a k-major copy of 16 rows (one weight load and widening per 16 FMAs): with
+         * the copy made per call 0.61–0.66× on the GPT-B layers (same harness); with it made once, from L2, 0.89–0.96×.
+         * And the 8-row tile unrolled by hand over two inputs (same chains): C2 then keeps a range check per broadcast and
+         * per weight load, 0.69–0.81× from L2; `-XX:LoopUnrollLimit=400` so that C2 unrolls it itself: 0.3–0.5×.
          * The last, partial panel is computed whole (zero weights) into a scratch tile and its real outputs copied.
          */
         @Override
